@@ -1,0 +1,212 @@
+"""AWS access for every step: sessions, clients with standard retries, the call recorder, and the
+translation of AWS's errors into ones that say what to do next.
+
+Nothing is created at import time; a step receives an ``AwsContext`` and asks it for clients. The
+sandbox and a real account differ only in the endpoint and the credentials given here.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, TypeVar
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from runbook_lib.errors import AccessDeniedError, AwsCallError, RunbookError, ThrottledError
+
+RETRY_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 5})
+"""botocore's standard retry mode: backs off on throttling and transient errors."""
+
+READ_PREFIXES = ("Get", "List", "Describe", "Search", "Lookup", "Simulate")
+NON_MUTATING_OPERATIONS = frozenset({
+    # Asks IAM to build a report of what exists; changes no resource or setting.
+    "GenerateCredentialReport",
+})
+
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
+    "ThrottledException", "SlowDown",
+})
+ACCESS_DENIED_CODES = frozenset({
+    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
+})
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "UnauthorizedException"})
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """One AWS API call a step made (one per call, however many retries it took)."""
+
+    service: str
+    operation: str
+
+    @property
+    def mutating(self) -> bool:
+        """Return True when the call can change the account (anything but a read)."""
+        return not (self.operation.startswith(READ_PREFIXES) or self.operation in NON_MUTATING_OPERATIONS)
+
+    def __str__(self) -> str:
+        return f"{self.service}:{self.operation}"
+
+
+@dataclass
+class CallRecorder:
+    """Record every AWS call made through a session, via botocore's ``before-call`` event."""
+
+    calls: list[AwsCall] = field(default_factory=list)
+
+    def attach(self, session: boto3.Session) -> None:
+        """Start recording the calls of every client this session creates from now on."""
+        session.events.register("before-call", self.record)
+
+    def record(self, model: Any, **_: Any) -> None:
+        """Handle botocore's ``before-call`` event: note the service and the operation."""
+        self.calls.append(AwsCall(model.service_model.service_name, model.name))
+
+    @property
+    def reads(self) -> list[AwsCall]:
+        """The calls that only read."""
+        return [call for call in self.calls if not call.mutating]
+
+    @property
+    def writes(self) -> list[AwsCall]:
+        """The calls that could change the account."""
+        return [call for call in self.calls if call.mutating]
+
+
+@dataclass
+class AwsContext:
+    """What a step needs to reach AWS: a session, its region, an endpoint, the call recorder.
+
+    Attributes:
+        session: The boto3 session (profile or sandbox credentials).
+        region: The region the runbook works in.
+        endpoint_url: The sandbox's URL, or None for real AWS.
+        recorder: Every call made through this context's clients.
+        target: ``"sandbox"`` or ``"profile"``.
+    """
+
+    session: boto3.Session
+    region: str
+    endpoint_url: str | None = None
+    recorder: CallRecorder = field(default_factory=CallRecorder)
+    target: str = "sandbox"
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.recorder.attach(self.session)
+
+    @property
+    def is_sandbox(self) -> bool:
+        """Return True when the runbook acts on the local sandbox, not a real account."""
+        return self.target == "sandbox"
+
+    def client(self, service: str) -> Any:
+        """Return the (cached) client for ``service``, with standard retries and the endpoint."""
+        if service not in self._clients:
+            self._clients[service] = self.session.client(
+                service, region_name=self.region, endpoint_url=self.endpoint_url, config=RETRY_CONFIG
+            )
+        return self._clients[service]
+
+
+def sandbox_context(endpoint_url: str, region: str) -> AwsContext:
+    """Return a context on the sandbox: fixed fake credentials, the sandbox's endpoint."""
+    session = boto3.Session(
+        aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=region
+    )
+    return AwsContext(session, region, endpoint_url=endpoint_url, target="sandbox")
+
+
+def profile_context(profile: str, region: str) -> AwsContext:
+    """Return a context on a real account through a named AWS CLI profile (SSO or keys)."""
+    return AwsContext(boto3.Session(profile_name=profile, region_name=region), region, target="profile")
+
+
+def error_code(error: botocore.exceptions.ClientError) -> str:
+    """Return AWS's error code from a ClientError."""
+    return error.response.get("Error", {}).get("Code", "Unknown")
+
+
+def translate_client_error(error: botocore.exceptions.ClientError) -> RunbookError:
+    """Turn AWS's error into one of ours that says what to do next."""
+    code = error_code(error)
+    message = error.response.get("Error", {}).get("Message", str(error))
+    operation = error.operation_name
+    if code in ACCESS_DENIED_CODES:
+        return AccessDeniedError(
+            operation, code, message,
+            advice=(
+                f"The identity the runbook acts as may not call {operation}. Use a profile with "
+                "administrator rights (the Admin user's SSO profile once step 03 is done); never "
+                "create access keys for root."
+            ),
+        )
+    if code in THROTTLING_CODES:
+        return ThrottledError(
+            operation, code, message,
+            advice="AWS is rate-limiting this account. Wait a minute and run the step again; "
+            "it carries on from where it stopped.",
+        )
+    if code in EXPIRED_CODES:
+        return AwsCallError(
+            operation, code, message,
+            advice="Your sign-in has expired. Run `aws sso login --profile <your profile>` and run the step again.",
+        )
+    if code == "500":
+        return AwsCallError(
+            operation, code, message,
+            advice="The sandbox (moto) does not implement this call; the step needs a real account for it.",
+        )
+    return AwsCallError(
+        operation, code, message,
+        advice="Read AWS's message above, fix what it names, then run the step again; "
+        "it plans from the account's live state.",
+    )
+
+
+def translate_botocore_error(error: botocore.exceptions.BotoCoreError) -> RunbookError:
+    """Turn a botocore failure before AWS answered (no credentials, no network) into advice."""
+    if isinstance(error, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError)):
+        return RunbookError(
+            f"No AWS credentials were found ({error}).",
+            advice="Choose a profile in 00_start_here, and for an SSO profile run `aws sso login --profile <name>`.",
+        )
+    if isinstance(error, (botocore.exceptions.SSOTokenLoadError, botocore.exceptions.TokenRetrievalError)):
+        return RunbookError(
+            f"The SSO sign-in for this profile is missing or expired ({error}).",
+            advice="Run `aws sso login --profile <name>` (add --use-device-code on a remote machine), then re-run.",
+        )
+    if isinstance(error, botocore.exceptions.EndpointConnectionError):
+        return RunbookError(
+            f"AWS could not be reached ({error}).",
+            advice="Check the network (or, for the sandbox, that it is running), then run the step again.",
+        )
+    return RunbookError(f"The AWS SDK failed: {error}", advice="Run the step again; if it persists, report it.")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def translating_aws_errors(function: F) -> F:
+    """Decorate a function that calls AWS so that AWS's errors arrive as ``RunbookError``s."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except botocore.exceptions.ClientError as error:
+            raise translate_client_error(error) from error
+        except botocore.exceptions.BotoCoreError as error:
+            raise translate_botocore_error(error) from error
+
+    return wrapper  # type: ignore[return-value]
+
+
+def paginate(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
+    """Yield every item under ``key`` of a paginated read, page by page."""
+    for page in client.get_paginator(operation).paginate(**params):
+        yield from page.get(key, [])

@@ -1,0 +1,1 @@
+"""One module per runbook step: read state, plan, apply, verify. ``status`` ties them together."""

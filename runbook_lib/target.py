@@ -1,0 +1,132 @@
+"""Which account the runbook acts on: the settings chosen in 00_start_here, and the connection.
+
+Every notebook's parameters may name the target; an empty parameter falls back to what
+00_start_here saved, and then to the sandbox. Everything is validated before any AWS call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from runbook_lib import validate
+from runbook_lib.aws import AwsContext, profile_context, sandbox_context, translating_aws_errors
+from runbook_lib.errors import AccountMismatchError
+
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The runbook's target.
+
+    Attributes:
+        target: ``sandbox`` (the local stand-in) or ``profile`` (a real account).
+        profile: The AWS CLI profile for a real account; empty for the sandbox.
+        region: The region Identity Center lives in and the runbook works in.
+        account_id: If given, the runbook refuses to act on any other account.
+    """
+
+    target: str = "sandbox"
+    profile: str = ""
+    region: str = DEFAULT_REGION
+    account_id: str = ""
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    """Who the runbook acts as (``sts:GetCallerIdentity``)."""
+
+    account_id: str
+    arn: str
+    user_id: str
+
+    @property
+    def is_root(self) -> bool:
+        """Return True when the credentials are the root user's."""
+        return self.arn.endswith(":root")
+
+
+def runbook_home() -> Path:
+    """Return the runbook's own folder (``RUNBOOK_HOME`` or ``~/.runbook``)."""
+    return Path(os.environ.get("RUNBOOK_HOME") or Path.home() / ".runbook")
+
+
+def settings_file() -> Path:
+    """Return where 00_start_here keeps the chosen target."""
+    return runbook_home() / "settings.json"
+
+
+def load_settings() -> Settings:
+    """Return the saved settings, or the defaults (the sandbox) when none were saved."""
+    path = settings_file()
+    if not path.exists():
+        return Settings()
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    return Settings(**{key: value for key, value in saved.items() if key in Settings.__dataclass_fields__})
+
+
+def save_settings(settings: Settings) -> Path:
+    """Save the settings for the next notebooks; return the file written."""
+    path = settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(settings), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def resolve_settings(
+    *, target: str = "", profile: str = "", region: str = "", account_id: str = ""
+) -> Settings:
+    """Merge the notebook's parameters over the saved settings and validate the result.
+
+    Raises:
+        InputError: naming the field, for any value the runbook cannot use (before any AWS call).
+    """
+    saved = load_settings()
+    merged = replace(
+        saved,
+        target=target or saved.target,
+        profile=profile if target else (profile or saved.profile),
+        region=region or saved.region,
+        account_id=account_id or saved.account_id,
+    )
+    checked_target = validate.validate_target(merged.target)
+    checked_profile = ""
+    if checked_target == "profile":
+        checked_profile = validate.validate_profile_exists(merged.profile)
+    return Settings(
+        target=checked_target,
+        profile=checked_profile,
+        region=validate.validate_region(merged.region),
+        account_id=validate.validate_account_id(merged.account_id) if merged.account_id else "",
+    )
+
+
+def connect(settings: Settings) -> AwsContext:
+    """Return a context on the target: the sandbox (started if needed) or the profile's account.
+
+    Makes no AWS call.
+    """
+    if settings.target == "sandbox":
+        from runbook_lib.sandbox import ensure_sandbox
+
+        return sandbox_context(ensure_sandbox().url, settings.region)
+    return profile_context(settings.profile, settings.region)
+
+
+@translating_aws_errors
+def read_caller(ctx: AwsContext, *, expected_account_id: str = "") -> CallerIdentity:
+    """Return who the runbook acts as; refuse when it is not the account the person named.
+
+    IAM actions: none (``sts:GetCallerIdentity`` needs no permission).
+
+    Raises:
+        AccountMismatchError: when ``expected_account_id`` is given and differs.
+    """
+    answer = ctx.client("sts").get_caller_identity()
+    caller = CallerIdentity(answer["Account"], answer["Arn"], answer["UserId"])
+    if expected_account_id and caller.account_id != expected_account_id:
+        raise AccountMismatchError(expected_account_id, caller.account_id)
+    return caller

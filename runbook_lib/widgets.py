@@ -1,0 +1,105 @@
+"""ipywidgets forms and buttons for interactive use; they collect and show, nothing more.
+
+Every control here has a parameter twin in the notebook, so a headless run never needs one;
+each button only calls the library and shows the answer (or the error's message and advice).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import ipywidgets
+
+from runbook_lib.errors import RunbookError
+from runbook_lib.plan import Plan, Verification
+
+if TYPE_CHECKING:
+    from runbook_lib.notebook import StepRun
+    from runbook_lib.target import Settings
+
+
+def action_button(label: str, action: Callable[[], Any], *, style: str = "") -> ipywidgets.VBox:
+    """Return a button that runs ``action`` and shows its result (or its error) beneath it."""
+    button = ipywidgets.Button(description=label, button_style=style, layout=ipywidgets.Layout(width="auto"))
+    output = ipywidgets.Output()
+
+    def on_click(_: ipywidgets.Button) -> None:
+        output.clear_output()
+        with output:
+            try:
+                result = action()
+            except RunbookError as error:
+                print(f"{type(error).__name__}: {error}")
+                return
+            if result is not None:
+                from IPython.display import display
+
+                display(result)
+
+    button.on_click(on_click)
+    return ipywidgets.VBox([button, output])
+
+
+def apply_controls(run: StepRun, plan: Plan, apply_api: Callable[[], list[str]] | None) -> ipywidgets.VBox:
+    """Return the plan's controls: an "Apply" button for API changes and, in the sandbox, one
+    clearly labelled "Simulate the console step" button per console change."""
+    controls: list[ipywidgets.Widget] = []
+    if plan.api_changes:
+        def apply_api_changes() -> str:
+            run.apply_now(Plan(plan.step, plan.api_changes), apply_api, play_console=False)
+            return run.describe_applied()
+
+        controls.append(action_button("Apply the API changes above", apply_api_changes, style="primary"))
+    for change in plan.console_changes:
+        controls.append(ipywidgets.HTML(f"<b>Console step: {change.resource}</b><br>{change.details}"))
+        if run.ctx.is_sandbox:
+            controls.append(action_button(
+                f"Simulate the console step (sandbox): {change.operation}",
+                lambda step=change.operation: run.play_console_step(step),
+                style="warning",
+            ))
+    return ipywidgets.VBox(controls)
+
+
+def check_again_button(run: StepRun, check: Callable[[], Verification]) -> ipywidgets.VBox:
+    """Return a "Check again" button that re-runs the step's verification and shows it."""
+
+    def check_again() -> Any:
+        verification = check()
+        run.report.record_verification(verification)
+        return verification.to_frame()
+
+    return action_button("Check again", check_again)
+
+
+def confirmation_checklist(run: StepRun, items: dict[str, str]) -> ipywidgets.VBox:
+    """Return checkboxes for guided items with no API; each tick is recorded in the report."""
+    boxes = []
+    for item, description in items.items():
+        box = ipywidgets.Checkbox(value=run.report.confirmations.get(item, False), description=description,
+                                  layout=ipywidgets.Layout(width="auto"), indent=False)
+        box.observe(lambda change, item=item: run.confirm(item, bool(change["new"])), names="value")
+        boxes.append(box)
+    return ipywidgets.VBox(boxes)
+
+
+def target_form(current: Settings, profiles: list[str], on_save: Callable[[Settings], Any]) -> ipywidgets.VBox:
+    """Return the form of 00_start_here: sandbox or a real account's profile, region, account id."""
+    from runbook_lib.target import Settings
+
+    target = ipywidgets.Dropdown(
+        options=[("Sandbox (local stand-in, no account needed)", "sandbox"), ("A real account (AWS CLI profile)", "profile")],
+        value=current.target, description="Target",
+        style={"description_width": "initial"}, layout=ipywidgets.Layout(width="auto"),
+    )
+    profile = ipywidgets.Combobox(
+        value=current.profile, options=profiles, description="Profile", placeholder="e.g. admin",
+        ensure_option=False,
+    )
+    region = ipywidgets.Text(value=current.region, description="Region")
+    account_id = ipywidgets.Text(value=current.account_id, description="Account id", placeholder="optional, 12 digits")
+
+    def save() -> Any:
+        return on_save(Settings(target.value, profile.value.strip(), region.value.strip(), account_id.value.strip()))
+
+    return ipywidgets.VBox([target, profile, region, account_id, action_button("Save and check", save, style="primary")])
