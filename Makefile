@@ -1,0 +1,46 @@
+# The developer's and CI's commands. Every target creates or refreshes the virtual environment
+# itself when it is missing or older than pyproject.toml, so a fresh clone needs nothing else.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PARAMS ?= runbook.example.yaml
+
+.PHONY: venv run plan test lab reference sandbox-stop sandbox-reset clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[sandbox,test]'
+	touch $(STAMP)
+
+## The whole runbook, headless, against the sandbox (unless $(PARAMS) says otherwise).
+run: $(STAMP)
+	$(BIN)/python -m runbook_lib.runner --params $(PARAMS)
+
+## Every plan, no change.
+plan: $(STAMP)
+	$(BIN)/python -m runbook_lib.runner --params $(PARAMS) --plan-only
+
+## Every test: library, notebooks (nbval against the seeded sandbox), headless end to end.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## JupyterLab on the notebooks, with the sandbox already running.
+lab: $(STAMP)
+	$(BIN)/python -m runbook_lib.lab
+
+## Re-record the reference outputs nbval compares against (seeded sandbox only).
+reference: $(STAMP)
+	$(BIN)/python tests/make_reference_notebooks.py
+
+sandbox-stop: $(STAMP)
+	$(BIN)/python -m runbook_lib.sandbox stop
+
+sandbox-reset: $(STAMP)
+	$(BIN)/python -m runbook_lib.sandbox reset
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache
