@@ -1,0 +1,162 @@
+"""The headless runner, end to end against the sandbox, plus its parameter handling.
+
+These runs are what `make run` does: papermill over every notebook, in order, in fresh kernels.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+
+from runbook_lib.errors import InputError
+from runbook_lib.runner import StepOutcome, load_parameters, parameters_for, render_summary
+from runbook_lib.sandbox import SandboxClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+STEPS = sorted(path.stem for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def run_runner(output: Path, *arguments: str) -> tuple[subprocess.CompletedProcess[str], Path | None]:
+    """Run the runner's command line; return the process and its run folder (if it made one)."""
+    finished = subprocess.run(
+        [sys.executable, "-m", "runbook_lib.runner", "--output", str(output), *arguments],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )
+    folders = sorted(output.glob("*/")) if output.exists() else []
+    return finished, (folders[-1] if folders else None)
+
+
+def read_summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+
+
+def client(sandbox: SandboxClient, service: str):
+    return boto3.client(
+        service, endpoint_url=sandbox.url, region_name="us-east-1",
+        aws_access_key_id="sandbox", aws_secret_access_key="sandbox",
+    )
+
+
+def write_params(path: Path, **values: object) -> Path:
+    path.write_text(yaml.safe_dump(values), encoding="utf-8")
+    return path
+
+
+def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothing(sandbox, tmp_path):
+    first, run_dir = run_runner(tmp_path / "runs")
+    assert first.returncode == 0, first.stdout + first.stderr
+    summary = read_summary(run_dir)
+    assert [step["step"] for step in summary["steps"]] == STEPS
+    assert all(step["succeeded"] and step["report"]["verified"] for step in summary["steps"])
+    by_step = {step["step"]: step["report"] for step in summary["steps"]}
+    assert [change["operation"] for change in by_step["01_secure_root_user"]["planned"]] == [
+        "enable-root-mfa", "delete-root-access-keys"]
+    assert "organizations:CreateOrganization" in by_step["02_enable_identity_center"]["calls"]
+    for step in STEPS:  # the executed notebooks are kept
+        assert (run_dir / f"{step}.ipynb").exists()
+    assert "| 02_enable_identity_center | ok |" in (run_dir / "summary.md").read_text()
+
+    # The sandbox now really holds what the runbook claims.
+    organization = client(sandbox, "organizations").describe_organization()["Organization"]
+    assert organization["MasterAccountId"] == "123456789012" and organization["FeatureSet"] == "ALL"
+    assert len(client(sandbox, "sso-admin").list_instances()["Instances"]) == 1
+    summary_map = client(sandbox, "iam").get_account_summary()["SummaryMap"]
+    assert (summary_map["AccountMFAEnabled"], summary_map["AccountAccessKeysPresent"]) == (1, 0)
+
+    second, rerun_dir = run_runner(tmp_path / "rerun")
+    assert second.returncode == 0, second.stdout + second.stderr
+    for step in read_summary(rerun_dir)["steps"]:
+        report = step["report"]
+        assert report["planned"] == [] and report["applied"] == [], step["step"]
+        assert report["write_calls"] == 0, (step["step"], report["calls"])
+        assert report["read_calls"] > 0 and report["verified"] is True
+
+
+def test_plan_only_shows_the_plans_and_changes_nothing(sandbox, tmp_path):
+    finished, run_dir = run_runner(tmp_path / "runs", "--plan-only")
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    reports = {step["step"]: step["report"] for step in read_summary(run_dir)["steps"]}
+    assert len(reports["01_secure_root_user"]["planned"]) == 2
+    assert len(reports["02_enable_identity_center"]["planned"]) == 2
+    assert all(report["write_calls"] == 0 and report["applied"] == [] for report in reports.values())
+    assert client(sandbox, "sso-admin").list_instances()["Instances"] == []
+    with pytest.raises(client(sandbox, "organizations").exceptions.AWSOrganizationsNotInUseException):
+        client(sandbox, "organizations").describe_organization()
+
+
+def test_a_failing_step_stops_the_run_keeps_its_notebook_and_exits_non_zero(sandbox, tmp_path):
+    params = write_params(tmp_path / "params.yaml", target="sandbox", simulate_console=False)
+    finished, run_dir = run_runner(tmp_path / "runs", "--params", str(params))
+    assert finished.returncode == 1
+    steps = read_summary(run_dir)["steps"]
+    assert [step["step"] for step in steps] == ["00_start_here", "01_secure_root_user"]
+    failed = steps[-1]
+    assert not failed["succeeded"] and "StepIncompleteError" in failed["error"]
+    assert failed["report"]["pending_console_steps"] == ["enable-root-mfa", "delete-root-access-keys"]
+    assert failed["report"]["verified"] is False
+    kept = json.loads((run_dir / "01_secure_root_user.ipynb").read_text())
+    errors = [output for cell in kept["cells"] for output in cell.get("outputs", []) if output["output_type"] == "error"]
+    assert errors and "Root has no MFA device" in errors[0]["evalue"]
+    assert not (run_dir / "02_enable_identity_center.ipynb").exists()
+
+
+def test_a_bad_region_is_refused_naming_the_field_before_any_aws_call(sandbox, tmp_path):
+    params = write_params(tmp_path / "params.yaml", region="us-east-9")
+    finished, run_dir = run_runner(tmp_path / "runs", "--params", str(params))
+    assert finished.returncode == 1
+    first = read_summary(run_dir)["steps"][0]
+    assert first["error"].startswith("InputError: region: 'us-east-9' is not valid")
+    assert first["report"] == {}  # the step never got to connect, so it made no call
+
+
+def test_unknown_parameter_in_the_file_is_refused_with_exit_2(tmp_path):
+    params = write_params(tmp_path / "params.yaml", regoin="us-east-1")
+    finished, run_dir = run_runner(tmp_path / "runs", "--params", str(params))
+    assert finished.returncode == 2 and run_dir is None
+    assert "regoin" in finished.stderr and "unknown parameter" in finished.stderr
+
+
+def test_load_parameters_defaults_to_the_whole_runbook_in_the_sandbox():
+    assert load_parameters(None) == {"target": "sandbox", "apply": True, "simulate_console": True}
+
+
+def test_load_parameters_reads_the_committed_example():
+    loaded = load_parameters(ROOT / "runbook.example.yaml")
+    assert loaded["target"] == "sandbox" and loaded["region"] == "us-east-1"
+    assert loaded["steps"]["02_enable_identity_center"]["wait_seconds"] == 120
+
+
+def test_parameters_for_passes_only_what_a_notebook_declares(tmp_path):
+    loaded = {**load_parameters(None), "steps": {"02_enable_identity_center": {"wait_seconds": 5}}}
+    report = tmp_path / "r.json"
+    start = parameters_for(NOTEBOOKS / "00_start_here.ipynb", loaded, apply=False, summary_file=report)
+    assert "wait_seconds" not in start
+    assert start["headless"] is True and start["apply"] is False and start["summary_file"] == str(report)
+    identity = parameters_for(NOTEBOOKS / "02_enable_identity_center.ipynb", loaded, apply=True, summary_file=report)
+    assert identity["wait_seconds"] == 5 and identity["simulate_console"] is True
+
+
+def test_parameters_for_refuses_a_step_parameter_the_notebook_lacks(tmp_path):
+    loaded = {"steps": {"01_secure_root_user": {"wait_seconds": 5}}}
+    with pytest.raises(InputError) as refused:
+        parameters_for(NOTEBOOKS / "01_secure_root_user.ipynb", loaded, apply=True, summary_file=tmp_path / "r")
+    assert refused.value.field == "steps.01_secure_root_user.wait_seconds"
+
+
+def test_render_summary_shows_counts_and_errors():
+    outcomes = [
+        StepOutcome("00_start_here", "00_start_here.ipynb", True,
+                    {"planned": [], "applied": [], "verified": True, "read_calls": 3, "write_calls": 0}),
+        StepOutcome("01_secure_root_user", "01_secure_root_user.ipynb", False, {}, "StepIncompleteError: x"),
+    ]
+    text = render_summary(outcomes, target="sandbox")
+    assert "| 00_start_here | ok | 0 | 0 | 0 | yes | 3 | 0 |" in text
+    assert "| 01_secure_root_user | FAILED | 0 | 0 | 0 | not run | ? | ? |" in text
+    assert "- 01_secure_root_user: StepIncompleteError: x" in text
