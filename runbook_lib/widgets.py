@@ -24,17 +24,18 @@ def action_button(label: str, action: Callable[[], Any], *, style: str = "") -> 
     output = ipywidgets.Output()
 
     def on_click(_: ipywidgets.Button) -> None:
+        # append_* rather than ``with output:``: a click's callback runs outside the cell that
+        # made the button, where captured printing would go astray.
         output.clear_output()
-        with output:
-            try:
-                result = action()
-            except RunbookError as error:
-                print(f"{type(error).__name__}: {error}")
-                return
-            if result is not None:
-                from IPython.display import display
-
-                display(result)
+        try:
+            result = action()
+        except RunbookError as error:
+            output.append_stderr(f"{type(error).__name__}: {error}\n")
+            return
+        if isinstance(result, str):
+            output.append_stdout(result + "\n")
+        elif result is not None:
+            output.append_display_data(result)
 
     button.on_click(on_click)
     return ipywidgets.VBox([button, output])

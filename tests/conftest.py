@@ -8,6 +8,7 @@ the sandbox and can never reach AWS.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -33,7 +34,9 @@ _session: dict[str, object] = {}
 def pytest_configure(config: pytest.Config) -> None:
     """Isolate HOME and the AWS files, start the session's sandbox, point AWS at it."""
     home = Path(tempfile.mkdtemp(prefix="runbook-tests-home-"))
-    _session["home"] = home
+    # Removed at exit rather than in pytest_unconfigure: IPython, once a test formats a widget's
+    # output, writes its history into HOME from an atexit hook registered after this one.
+    atexit.register(shutil.rmtree, home, True)
     for name in ISOLATED_VARIABLES:
         os.environ.pop(name, None)
     os.environ.update({
@@ -51,13 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Stop the sandbox and remove the temporary home."""
+    """Stop the sandbox."""
     sandbox = _session.pop("sandbox", None)
     if isinstance(sandbox, SandboxProcess):
         sandbox.stop()
-    home = _session.pop("home", None)
-    if isinstance(home, Path):
-        shutil.rmtree(home, ignore_errors=True)
 
 
 _notebooks_seen: set[str] = set()
