@@ -14,7 +14,7 @@ from typing import Callable
 import botocore.exceptions
 
 from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
-from runbook_lib.errors import OrganizationConflictError, RunbookError
+from runbook_lib.errors import IdentityCenterNotEnabledError, OrganizationConflictError, RunbookError
 from runbook_lib.plan import FAIL, PASS, Change, Check, Plan, Verification
 
 STEP_ID = "02_enable_identity_center"
@@ -87,6 +87,20 @@ def read_instance(ctx: AwsContext) -> IdentityCenterInstance | None:
             found.get("Status", "ACTIVE"),
         )
     return None
+
+
+def require_instance(ctx: AwsContext) -> IdentityCenterInstance:
+    """Return the Identity Center instance that later steps (users, permission sets) work in.
+
+    IAM actions: ``sso:ListInstances``.
+
+    Raises:
+        IdentityCenterNotEnabledError: when there is none in the context's region yet.
+    """
+    instance = read_instance(ctx)
+    if instance is None:
+        raise IdentityCenterNotEnabledError(ctx.region)
+    return instance
 
 
 def read_identity_center_state(ctx: AwsContext, account_id: str) -> IdentityCenterState:
