@@ -40,13 +40,19 @@ def show_errors_plainly() -> None:
 
 
 def display(*objects: object) -> None:
-    """Display objects in the notebook (or print them outside one)."""
-    try:
-        from IPython.display import display as ipython_display
-    except ImportError:
-        print(*objects)
-        return
-    ipython_display(*objects)
+    """Display objects in the notebook: sentences printed, tables with whole cells.
+
+    The plan's details are the console instructions; pandas would cut them at 50 characters.
+    """
+    import pandas
+    from IPython.display import display as ipython_display
+
+    with pandas.option_context("display.max_colwidth", None):
+        for shown in objects:
+            if isinstance(shown, str):
+                print(shown)  # a sentence, not a quoted repr
+            else:
+                ipython_display(shown)
 
 
 @dataclass
