@@ -17,7 +17,7 @@ import botocore.exceptions
 
 from runbook_lib.errors import AccessDeniedError, AwsCallError, RunbookError, ThrottledError
 
-RETRY_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 5})
+RETRY_CONFIG = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 5})
 """botocore's standard retry mode: backs off on throttling and transient errors."""
 
 READ_PREFIXES = ("Get", "List", "Describe", "Search", "Lookup", "Simulate")

@@ -81,6 +81,10 @@ def resolve_settings(
 ) -> Settings:
     """Merge the notebook's parameters over the saved settings and validate the result.
 
+    An empty parameter falls back to the saved value, except that naming ``target`` also names
+    its ``profile`` and ``account_id``: the saved ones belong to the saved target, and a form
+    that clears ``account_id`` must be able to.
+
     Raises:
         InputError: naming the field, for any value the runbook cannot use (before any AWS call).
     """
@@ -90,7 +94,7 @@ def resolve_settings(
         target=target or saved.target,
         profile=profile if target else (profile or saved.profile),
         region=region or saved.region,
-        account_id=account_id or saved.account_id,
+        account_id=account_id if target else (account_id or saved.account_id),
     )
     checked_target = validate.validate_target(merged.target)
     checked_profile = ""

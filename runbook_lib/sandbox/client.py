@@ -39,7 +39,8 @@ class SandboxClient:
         """Call one control route and return its JSON answer.
 
         Raises:
-            SandboxError: when the sandbox cannot be reached or refuses (its reason is kept).
+            SandboxError: when the sandbox cannot be reached or refuses (its reason is kept),
+                or when what answers is not the sandbox.
         """
         from urllib.parse import urlencode
 
@@ -47,15 +48,22 @@ class SandboxClient:
         request = urllib.request.Request(address, method=method, data=b"" if method == "POST" else None)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return json.loads(response.read() or b"{}")
+                body = response.read()
         except urllib.error.HTTPError as refused:
-            reason = json.loads(refused.read() or b"{}").get("error", refused.reason)
+            reason = (parse_answer(refused.read()) or {}).get("error", refused.reason)
             raise SandboxError(f"The sandbox refused {route}: {reason}") from None
         except (urllib.error.URLError, OSError) as unreachable:
             raise SandboxError(
                 f"The sandbox at {self.url} does not answer ({unreachable}).",
                 advice="Start it again: `make lab`, or re-run notebook 00_start_here.",
             ) from None
+        answer = parse_answer(body)
+        if answer is None:
+            raise SandboxError(
+                f"What answers at {self.url} is not the sandbox: its {route} answer is not JSON.",
+                advice="Start it again: `make lab`, or re-run notebook 00_start_here.",
+            )
+        return answer
 
     def is_alive(self) -> bool:
         """Return True when the sandbox answers its state route."""
@@ -88,6 +96,19 @@ class SandboxClient:
             "POST", f"console/{step}", region=region, delay=str(delay_seconds)
         )
         return answer["done"]
+
+
+def parse_answer(body: bytes) -> dict[str, Any] | None:
+    """Return a control route's JSON object, or None when the body is not one.
+
+    Another server can answer at a stale sandbox URL (a port reused by Jupyter, say); its HTML
+    must end as a ``SandboxError``, not as a ``JSONDecodeError``.
+    """
+    try:
+        answer = json.loads(body or b"{}")
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 class SandboxProcess:

@@ -1,0 +1,321 @@
+"""Tests for runbook_lib.steps.identity_center: organization, console Enable, portal URL."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from botocore.stub import Stubber
+
+from runbook_lib.aws import AwsContext, sandbox_context
+from runbook_lib.errors import (
+    AccessDeniedError,
+    IdentityCenterNotEnabledError,
+    OrganizationConflictError,
+    RunbookError,
+)
+from runbook_lib.plan import FAIL, PASS, Plan
+from runbook_lib.sandbox import SandboxClient
+from runbook_lib.steps.console import apply_console_changes
+from runbook_lib.steps.identity_center import (
+    STEP_ID,
+    IdentityCenterInstance,
+    IdentityCenterState,
+    Organization,
+    apply_identity_center,
+    create_organization,
+    plan_identity_center,
+    portal_url_candidates,
+    read_identity_center_state,
+    read_instance,
+    read_organization,
+    require_instance,
+    verify_identity_center,
+    wait_for_instance,
+)
+from runbook_lib.validate import validate_portal_url
+
+ACCOUNT = "123456789012"  # the sandbox's account
+OTHER_ACCOUNT = "999999999999"
+INSTANCE = IdentityCenterInstance(
+    "arn:aws:sso:::instance/ssoins-7223fd24797c3af2", "d-1234567890", ACCOUNT, "ACTIVE"
+)
+
+
+def statuses(state: IdentityCenterState) -> dict[str, str]:
+    """Return check id -> status of the step's verification."""
+    return {check.check_id: check.status for check in verify_identity_center(state).checks}
+
+
+def enable_everything(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    """Plan, apply the organization, and play the console's Enable, as the notebook does."""
+    plan = plan_identity_center(read_identity_center_state(ctx, ACCOUNT))
+    apply_identity_center(ctx, plan, ACCOUNT)
+    apply_console_changes(plan, console=sandbox, region=ctx.region)
+
+
+class RecordingSleep:
+    """A ``sleep`` that really sleeps and remembers what it was asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        time.sleep(seconds)
+
+
+# --- a new account --------------------------------------------------------------------------
+
+
+def test_new_account_has_no_organization_and_no_instance(ctx: AwsContext) -> None:
+    assert read_identity_center_state(ctx, ACCOUNT) == IdentityCenterState(
+        ACCOUNT, "us-east-1", None, None
+    )
+
+
+def test_new_account_plan_creates_the_organization_then_the_console_step(ctx: AwsContext) -> None:
+    plan = plan_identity_center(read_identity_center_state(ctx, ACCOUNT))
+    assert plan.step == STEP_ID
+    assert [(change.action, change.operation) for change in plan.changes] == [
+        ("create", "create_organization"),
+        ("console", "enable-identity-center"),
+    ]
+    assert ACCOUNT in plan.changes[0].details
+    assert plan.changes[1].resource == "IAM Identity Center (us-east-1)"
+    assert "switch to region us-east-1" in plan.changes[1].details
+
+
+def test_new_account_verification_fails_every_check(ctx: AwsContext) -> None:
+    assert set(statuses(read_identity_center_state(ctx, ACCOUNT)).values()) == {FAIL}
+
+
+def test_reading_makes_no_write(ctx: AwsContext) -> None:
+    read_identity_center_state(ctx, ACCOUNT)
+    assert [str(call) for call in ctx.recorder.calls] == [
+        "organizations:DescribeOrganization",
+        "sso-admin:ListInstances",
+    ]
+    assert ctx.recorder.writes == []
+
+
+# --- applying -------------------------------------------------------------------------------
+
+
+def test_apply_creates_the_organization_with_one_write(ctx: AwsContext) -> None:
+    plan = plan_identity_center(read_identity_center_state(ctx, ACCOUNT))
+    before = len(ctx.recorder.calls)
+    applied = apply_identity_center(ctx, plan, ACCOUNT)
+    made = ctx.recorder.calls[before:]
+    assert [str(call) for call in made] == ["organizations:CreateOrganization"]
+    organization = read_organization(ctx)
+    assert organization is not None
+    assert applied == [f"Created organization {organization.organization_id} (all features)."]
+    assert (organization.management_account_id, organization.feature_set) == (ACCOUNT, "ALL")
+
+
+def test_apply_of_a_console_only_plan_calls_nothing(ctx: AwsContext) -> None:
+    plan = Plan(
+        STEP_ID,
+        plan_identity_center(IdentityCenterState(ACCOUNT, "us-east-1", None, None)).console_changes,
+    )
+    assert apply_identity_center(ctx, plan, ACCOUNT) == []
+    assert ctx.recorder.calls == []
+
+
+def test_after_the_organization_only_the_console_step_is_left(ctx: AwsContext) -> None:
+    create_organization(ctx, ACCOUNT)
+    plan = plan_identity_center(read_identity_center_state(ctx, ACCOUNT))
+    assert [change.operation for change in plan.changes] == ["enable-identity-center"]
+    assert statuses(read_identity_center_state(ctx, ACCOUNT)) == {
+        "organizations_account_is_management": PASS,
+        "organizations_all_features_enabled": PASS,
+        "sso_instance_active": FAIL,
+    }
+
+
+def test_after_organization_and_console_step_plan_is_empty_and_verify_passes(
+    sandbox: SandboxClient, ctx: AwsContext
+) -> None:
+    enable_everything(sandbox, ctx)
+    state = read_identity_center_state(ctx, ACCOUNT)
+    assert state.instance is not None and state.instance.owner_account_id == ACCOUNT
+    assert plan_identity_center(state).is_empty
+    verification = verify_identity_center(state)
+    assert verification.passed
+    assert state.instance.instance_arn in verification.checks[2].detail
+
+
+def test_instance_in_another_region_is_not_found(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    enable_everything(sandbox, ctx)
+    elsewhere = sandbox_context(sandbox.url, "eu-west-1")
+    state = read_identity_center_state(elsewhere, ACCOUNT)
+    assert state.instance is None
+    assert [change.operation for change in plan_identity_center(state).changes] == [
+        "enable-identity-center"
+    ]
+    failure = verify_identity_center(state).failures
+    assert len(failure) == 1 and "set `region` to that region" in failure[0]
+
+
+def test_create_organization_when_it_already_exists(ctx: AwsContext) -> None:
+    first = create_organization(ctx, ACCOUNT)
+    assert first.startswith("Created organization o-")
+    # AWS answers AlreadyInOrganizationException; the account manages it, so nothing to do
+    assert (
+        create_organization(ctx, ACCOUNT) == "The organization already existed; nothing to create."
+    )
+
+
+def test_create_organization_when_another_account_manages_it(ctx: AwsContext) -> None:
+    with Stubber(ctx.client("organizations")) as stub:
+        stub.add_client_error(
+            "create_organization", "AlreadyInOrganizationException", "already a member", 400
+        )
+        stub.add_response(
+            "describe_organization",
+            {
+                "Organization": {
+                    "Id": "o-abcdefghij",
+                    "FeatureSet": "ALL",
+                    "MasterAccountId": OTHER_ACCOUNT,
+                }
+            },
+        )
+        with pytest.raises(OrganizationConflictError) as caught:
+            create_organization(ctx, ACCOUNT)
+        stub.assert_no_pending_responses()
+    assert (caught.value.account_id, caught.value.management_account_id) == (ACCOUNT, OTHER_ACCOUNT)
+    assert caught.value.__cause__ is None  # the conflict, not AWS's error, is the story
+
+
+def test_create_organization_refused_says_what_to_do(ctx: AwsContext) -> None:
+    with Stubber(ctx.client("organizations")) as stub:
+        stub.add_client_error("create_organization", "AccessDeniedException", "no", 403)
+        with pytest.raises(AccessDeniedError) as caught:
+            create_organization(ctx, ACCOUNT)
+    assert caught.value.operation == "CreateOrganization"
+
+
+def test_consolidated_billing_organization_in_the_sandbox(ctx: AwsContext) -> None:
+    ctx.client("organizations").create_organization(FeatureSet="CONSOLIDATED_BILLING")
+    state = read_identity_center_state(ctx, ACCOUNT)
+    assert (
+        state.organization is not None and state.organization.feature_set == "CONSOLIDATED_BILLING"
+    )
+    with pytest.raises(RunbookError, match="has only consolidated billing"):
+        plan_identity_center(state)
+    assert statuses(state)["organizations_all_features_enabled"] == FAIL
+
+
+# --- pure planning --------------------------------------------------------------------------
+
+
+def test_organization_managed_elsewhere_is_a_conflict() -> None:
+    state = IdentityCenterState(
+        ACCOUNT, "us-east-1", Organization("o-abcdefghij", OTHER_ACCOUNT, "ALL"), None
+    )
+    with pytest.raises(OrganizationConflictError) as caught:
+        plan_identity_center(state)
+    assert caught.value.management_account_id == OTHER_ACCOUNT
+    assert f"managed by account {OTHER_ACCOUNT}" in str(caught.value)
+    assert "Leave organization" in caught.value.advice
+    assert statuses(state)["organizations_account_is_management"] == FAIL
+
+
+def test_consolidated_billing_only_is_refused() -> None:
+    state = IdentityCenterState(
+        ACCOUNT, "us-east-1", Organization("o-abcdefghij", ACCOUNT, "CONSOLIDATED_BILLING"), None
+    )
+    with pytest.raises(RunbookError) as caught:
+        plan_identity_center(state)
+    assert not isinstance(caught.value, OrganizationConflictError)
+    assert "Enable all features" in caught.value.advice
+
+
+def test_inactive_instance_fails_verification() -> None:
+    pending = IdentityCenterInstance(
+        INSTANCE.instance_arn, INSTANCE.identity_store_id, ACCOUNT, "PENDING"
+    )
+    state = IdentityCenterState(
+        ACCOUNT, "us-east-1", Organization("o-abcdefghij", ACCOUNT, "ALL"), pending
+    )
+    assert plan_identity_center(state).is_empty
+    assert statuses(state)["sso_instance_active"] == FAIL
+
+
+def test_require_instance_before_the_console_step_says_what_to_do(ctx: AwsContext) -> None:
+    create_organization(ctx, ACCOUNT)
+    with pytest.raises(IdentityCenterNotEnabledError) as caught:
+        require_instance(ctx)
+    assert caught.value.region == "us-east-1"
+    assert "02_enable_identity_center" in caught.value.advice
+
+
+def test_require_instance_returns_the_instance(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    enable_everything(sandbox, ctx)
+    assert require_instance(ctx) == read_instance(ctx)
+    with pytest.raises(IdentityCenterNotEnabledError, match="not enabled in eu-west-1"):
+        require_instance(sandbox_context(sandbox.url, "eu-west-1"))
+
+
+# --- waiting for the instance ---------------------------------------------------------------
+
+
+def test_wait_finds_a_delayed_instance(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    create_organization(ctx, ACCOUNT)
+    sandbox.play_console_step("enable-identity-center", region="us-east-1", delay_seconds=0.6)
+    assert read_instance(ctx) is None
+    sleep = RecordingSleep()
+    started = time.monotonic()
+    instance = wait_for_instance(ctx, timeout_seconds=2.5, interval_seconds=0.2, sleep=sleep)
+    elapsed = time.monotonic() - started
+    assert instance is not None and instance.status == "ACTIVE"
+    assert 0.4 <= elapsed < 2.5
+    assert sleep.asked and all(0 <= seconds <= 0.2 for seconds in sleep.asked)
+
+
+def test_wait_without_an_instance_returns_none_within_the_timeout(ctx: AwsContext) -> None:
+    sleep = RecordingSleep()
+    started = time.monotonic()
+    assert wait_for_instance(ctx, timeout_seconds=0.7, interval_seconds=0.3, sleep=sleep) is None
+    elapsed = time.monotonic() - started
+    assert sum(sleep.asked) <= 0.7
+    assert all(seconds <= 0.3 for seconds in sleep.asked)
+    assert 0.7 <= elapsed < 1.5
+    reads = [str(call) for call in ctx.recorder.calls]
+    assert set(reads) == {"sso-admin:ListInstances"}
+    assert len(reads) == len(sleep.asked) + 1  # one read per wake-up, no busy loop
+
+
+def test_wait_with_no_time_reads_once_and_does_not_sleep(ctx: AwsContext) -> None:
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"asked to sleep {seconds} s with no time to wait")
+
+    assert wait_for_instance(ctx, timeout_seconds=0, sleep=no_sleep) is None
+    assert len(ctx.recorder.calls) == 1
+
+
+# --- the access portal URL ------------------------------------------------------------------
+
+
+def test_instance_id_is_the_end_of_the_arn() -> None:
+    assert INSTANCE.instance_id == "ssoins-7223fd24797c3af2"
+
+
+def test_portal_url_candidates_forms() -> None:
+    assert portal_url_candidates(INSTANCE, "eu-west-1") == [
+        "https://d-1234567890.awsapps.com/start",
+        "https://ssoins-7223fd24797c3af2.portal.eu-west-1.app.aws",
+    ]
+
+
+def test_portal_url_candidates_of_the_sandbox_instance_are_valid(
+    sandbox: SandboxClient, ctx: AwsContext
+) -> None:
+    enable_everything(sandbox, ctx)
+    instance = read_instance(ctx)
+    assert instance is not None
+    candidates = portal_url_candidates(instance, ctx.region)
+    assert [validate_portal_url(candidate) for candidate in candidates] == candidates
+    assert candidates[0] == f"https://{instance.identity_store_id}.awsapps.com/start"

@@ -1,0 +1,167 @@
+"""Tests for runbook_lib.steps.status: each step's status, judged from the account's live state."""
+
+from __future__ import annotations
+
+import pytest
+
+from runbook_lib.aws import AwsContext
+from runbook_lib.errors import OrganizationConflictError
+from runbook_lib.plan import FAIL, PASS, WARN, Change, Check, Plan, Verification
+from runbook_lib.sandbox import SandboxClient
+from runbook_lib.steps import identity_center, status
+from runbook_lib.steps.identity_center import Organization
+from runbook_lib.steps.status import (
+    BLOCKED,
+    DONE,
+    STEPS,
+    TO_DO,
+    StepDefinition,
+    StepStatus,
+    read_step_statuses,
+    statuses_to_frame,
+    verify_caller,
+)
+from runbook_lib.target import CallerIdentity
+
+CALLER = CallerIdentity("123456789012", "arn:aws:sts::123456789012:user/moto", "AIDAEXAMPLE")
+ROOT = CallerIdentity("123456789012", "arn:aws:iam::123456789012:root", "123456789012")
+
+
+def by_step(statuses: list[StepStatus]) -> dict[str, StepStatus]:
+    """Return the statuses keyed by step id."""
+    return {found.step: found for found in statuses}
+
+
+def test_the_steps_in_order() -> None:
+    assert [definition.step for definition in STEPS] == [
+        "01_secure_root_user",
+        "02_enable_identity_center",
+    ]
+
+
+def test_new_account_both_steps_to_do(ctx: AwsContext) -> None:
+    statuses = by_step(read_step_statuses(ctx, CALLER))
+    root, center = statuses["01_secure_root_user"], statuses["02_enable_identity_center"]
+    assert (root.status, center.status) == (TO_DO, TO_DO)
+    assert root.detail == "Left: root user MFA; root user access keys"
+    assert center.detail == "Left: AWS Organization; IAM Identity Center (us-east-1)"
+    assert root.title == "Secure the root user"
+
+
+def test_reading_statuses_changes_nothing(ctx: AwsContext) -> None:
+    read_step_statuses(ctx, CALLER)
+    assert ctx.recorder.calls  # it did read
+    assert ctx.recorder.writes == []
+
+
+def test_after_everything_both_steps_done(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    identity_center.create_organization(ctx, CALLER.account_id)
+    for step in ("enable-root-mfa", "delete-root-access-keys", "enable-identity-center"):
+        sandbox.play_console_step(step, region=ctx.region)
+    statuses = read_step_statuses(ctx, CALLER)
+    assert [(found.status, found.detail) for found in statuses] == [
+        (DONE, "Verified."),
+        (DONE, "Verified."),
+    ]
+
+
+def test_partly_done_lists_only_what_is_left(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    sandbox.play_console_step("enable-root-mfa")
+    identity_center.create_organization(ctx, CALLER.account_id)
+    statuses = by_step(read_step_statuses(ctx, CALLER))
+    assert statuses["01_secure_root_user"].detail == "Left: root user access keys"
+    assert statuses["02_enable_identity_center"].detail == "Left: IAM Identity Center (us-east-1)"
+
+
+def test_organization_managed_elsewhere_shows_blocked(
+    ctx: AwsContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        identity_center,
+        "read_organization",
+        lambda ctx: Organization("o-abcdefghij", "999999999999", "ALL"),
+    )
+    statuses = by_step(read_step_statuses(ctx, CALLER))
+    blocked = statuses["02_enable_identity_center"]
+    assert blocked.status == BLOCKED
+    assert str(OrganizationConflictError(CALLER.account_id, "999999999999")) == blocked.detail
+    assert (
+        statuses["01_secure_root_user"].status == TO_DO
+    )  # one blocked step does not hide the others
+
+
+def pure_step(plan: Plan, verification: Verification) -> StepDefinition:
+    """Return a step judged from fixed results, with no AWS call."""
+    return StepDefinition("99_pure", "A pure step", lambda ctx, caller: (plan, verification))
+
+
+@pytest.mark.parametrize(
+    ("plan", "verification", "expected"),
+    [
+        (
+            Plan("99"),
+            Verification("99", (Check("x", PASS, "fine"), Check("y", WARN, "hm"))),
+            (DONE, "Verified."),
+        ),
+        (
+            Plan(
+                "99",
+                (Change("create", "a thing", "d", "op"), Change("console", "a click", "d", "op2")),
+            ),
+            Verification("99", (Check("x", FAIL, "no thing"),)),
+            (TO_DO, "Left: a thing; a click"),
+        ),
+        # nothing planned but a check failed (an inactive instance): the failures are left
+        (
+            Plan("99"),
+            Verification("99", (Check("x", FAIL, "not active"), Check("y", FAIL, "no org"))),
+            (TO_DO, "Left: not active; no org"),
+        ),
+    ],
+)
+def test_status_from_plan_and_verification(
+    monkeypatch: pytest.MonkeyPatch,
+    plan: Plan,
+    verification: Verification,
+    expected: tuple[str, str],
+) -> None:
+    monkeypatch.setattr(status, "STEPS", (pure_step(plan, verification),))
+    [found] = read_step_statuses(None, CALLER)  # type: ignore[arg-type]
+    assert (found.step, found.title) == ("99_pure", "A pure step")
+    assert (found.status, found.detail) == expected
+
+
+def test_a_runbook_error_while_assessing_shows_blocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    def conflict(ctx: object, caller: CallerIdentity) -> tuple[Plan, Verification]:
+        raise OrganizationConflictError(caller.account_id, "999999999999")
+
+    monkeypatch.setattr(status, "STEPS", (StepDefinition("99_pure", "A pure step", conflict),))
+    [found] = read_step_statuses(None, CALLER)  # type: ignore[arg-type]
+    assert found.status == BLOCKED
+    assert "managed by account 999999999999" in found.detail
+    assert "What to do next:" in found.detail
+
+
+def test_other_errors_are_not_hidden_as_blocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(ctx: object, caller: CallerIdentity) -> tuple[Plan, Verification]:
+        raise KeyError("a bug, not a state of the account")
+
+    monkeypatch.setattr(status, "STEPS", (StepDefinition("99_pure", "A pure step", broken),))
+    with pytest.raises(KeyError):
+        read_step_statuses(None, CALLER)  # type: ignore[arg-type]
+
+
+def test_statuses_to_frame() -> None:
+    frame = statuses_to_frame([StepStatus("01", "Secure", DONE, "Verified.")])
+    assert list(frame.columns) == ["step", "title", "status", "detail"]
+    assert frame.to_dict("records") == [
+        {"step": "01", "title": "Secure", "status": DONE, "detail": "Verified."}
+    ]
+
+
+def test_verify_caller() -> None:
+    assert [check.status for check in verify_caller(CALLER).checks] == [PASS, PASS]
+    as_root = verify_caller(ROOT)
+    assert [check.status for check in as_root.checks] == [PASS, WARN]
+    assert as_root.passed
+    assert ROOT.arn in as_root.checks[0].detail
