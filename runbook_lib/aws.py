@@ -158,7 +158,7 @@ def translate_client_error(error: botocore.exceptions.ClientError) -> RunbookErr
         )
     if code == "500":
         return AwsCallError(
-            operation, code, message,
+            operation, code, "not implemented by the sandbox",  # moto's message is a whole HTML page
             advice="The sandbox (moto) does not implement this call; the step needs a real account for it.",
         )
     return AwsCallError(

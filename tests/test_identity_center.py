@@ -296,6 +296,19 @@ def test_wait_with_no_time_reads_once_and_does_not_sleep(ctx: AwsContext) -> Non
     assert len(ctx.recorder.calls) == 1
 
 
+def test_wait_on_a_fake_clock_polls_once_per_interval_then_gives_up(ctx: AwsContext) -> None:
+    now = [1000.0]
+
+    def advance(seconds: float) -> None:
+        now[0] += seconds
+
+    assert wait_for_instance(
+        ctx, timeout_seconds=120, interval_seconds=5, sleep=advance, clock=lambda: now[0]
+    ) is None
+    assert now[0] == 1120.0
+    assert len(ctx.recorder.calls) == 120 // 5 + 1  # a read at 0, 5, ..., 120 s
+
+
 # --- the access portal URL ------------------------------------------------------------------
 
 

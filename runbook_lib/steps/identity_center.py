@@ -187,14 +187,18 @@ def wait_for_instance(
     timeout_seconds: float,
     interval_seconds: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> IdentityCenterInstance | None:
-    """Poll ``sso:ListInstances`` until the instance appears or the time is up (bounded)."""
-    deadline = time.monotonic() + timeout_seconds
+    """Poll ``sso:ListInstances`` until the instance appears or the time is up (bounded).
+
+    IAM actions: ``sso:ListInstances``.
+    """
+    deadline = clock() + timeout_seconds
     while True:
         instance = read_instance(ctx)
-        if instance is not None or time.monotonic() >= deadline:
+        if instance is not None or clock() >= deadline:
             return instance
-        sleep(min(interval_seconds, max(0.0, deadline - time.monotonic())))
+        sleep(min(interval_seconds, max(0.0, deadline - clock())))
 
 
 def portal_url_candidates(instance: IdentityCenterInstance, region: str) -> list[str]:
