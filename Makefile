@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PARAMS ?= runbook.example.yaml
 
-.PHONY: venv run plan test lab reference sandbox-stop sandbox-reset clean
+.PHONY: venv chromium run plan test lab reference sandbox-stop sandbox-reset clean
 
 venv: $(STAMP)
 
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[sandbox,test]'
 	touch $(STAMP)
+
+## Debian's Chromium for tests/browser (Playwright cannot download a browser here; needs root).
+chromium:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 ## The whole runbook, headless, against the sandbox (unless $(PARAMS) says otherwise).
 run: $(STAMP)
@@ -25,7 +29,7 @@ plan: $(STAMP)
 	$(BIN)/python -m runbook_lib.runner --params $(PARAMS) --plan-only
 
 ## Every test: library, notebooks (nbval against the seeded sandbox), headless end to end.
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
 ## JupyterLab on the notebooks, with the sandbox already running.

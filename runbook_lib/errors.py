@@ -62,7 +62,15 @@ class ThrottledError(AwsCallError):
     """Raised when AWS kept throttling a call after botocore's standard retries."""
 
 
-class IdentityCenterNotEnabledError(RunbookError):
+class PrerequisiteMissingError(RunbookError):
+    """Raised when a step needs what an earlier step makes, and it is not there yet.
+
+    A plan-only run stops at such a step without failing: the earlier step's plan, once
+    applied, is what this step waits for.
+    """
+
+
+class IdentityCenterNotEnabledError(PrerequisiteMissingError):
     """Raised when a step needs the IAM Identity Center instance and there is none yet."""
 
     def __init__(self, region: str) -> None:

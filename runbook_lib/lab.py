@@ -1,15 +1,35 @@
-"""``python -m runbook_lib.lab``: JupyterLab on the notebooks, with the sandbox already running."""
+"""``python -m runbook_lib.lab``: JupyterLab on the notebooks, with the sandbox already running.
+
+JupyterLab opens a working copy (``work/``, ignored by git), not ``notebooks/``: autosave writes
+outputs (account ids, ARNs) into the notebooks it serves, and the committed ones carry none.
+A notebook already in ``work/`` is never overwritten; new ones are copied in.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
 from runbook_lib.errors import SandboxError
 from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, ensure_sandbox
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PROJECT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = PROJECT / "notebooks"
+WORKING_COPY = PROJECT / "work"
+
+
+def refresh_working_copy(source: Path = NOTEBOOKS, copy: Path = WORKING_COPY) -> list[Path]:
+    """Copy into ``copy`` every step notebook it lacks; return the ones copied."""
+    copy.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for notebook in sorted(source.glob("[0-9][0-9]_*.ipynb")):
+        target = copy / notebook.name
+        if not target.exists():
+            shutil.copyfile(notebook, target)
+            copied.append(target)
+    return copied
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"SandboxError: {error}", file=sys.stderr)
         return 1
     os.environ[SANDBOX_URL_VARIABLE] = url
-    print(f"Sandbox running at {url}; opening JupyterLab on {NOTEBOOKS}.")
-    arguments = ["jupyter-lab", f"--ServerApp.root_dir={NOTEBOOKS}", *(argv if argv is not None else sys.argv[1:])]
+    refresh_working_copy()
+    print(f"Sandbox running at {url}; opening JupyterLab on {WORKING_COPY} (your copy of notebooks/).")
+    arguments = ["jupyter-lab", f"--ServerApp.root_dir={WORKING_COPY}", *(argv if argv is not None else sys.argv[1:])]
     if os.geteuid() == 0:  # Jupyter refuses to run as root without it (containers, workshops)
         arguments.append("--allow-root")
     jupyter = Path(sys.executable).with_name("jupyter-lab")

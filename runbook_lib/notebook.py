@@ -14,16 +14,21 @@ from pathlib import Path
 from typing import Any, Callable
 
 from runbook_lib.aws import AwsContext
-from runbook_lib.errors import RunbookError, StepIncompleteError
+from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
 from runbook_lib.plan import Plan, StepReport, Verification
-from runbook_lib.steps.console import ConsolePlayer, apply_console_changes
+from runbook_lib.steps.checklist import ChecklistItem, describe_item, done_in_sandbox, unknown_confirmations
+from runbook_lib.sandbox.client import SandboxClient
+from runbook_lib.steps.console import apply_console_changes
 from runbook_lib.target import CallerIdentity, Settings, connect, read_caller, resolve_settings
 
 
-def show_errors_plainly() -> None:
+def show_errors_plainly(on_error: Callable[[RunbookError], None] | None = None) -> None:
     """Show a ``RunbookError`` in the notebook as its message and advice, not a long traceback.
 
     The cell still fails (papermill and nbval see the error); only the display is shorter.
+
+    Args:
+        on_error: Called with the error first (the step's run records it in its report).
     """
     try:
         from IPython import get_ipython
@@ -34,6 +39,8 @@ def show_errors_plainly() -> None:
         return
 
     def show_runbook_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
+        if on_error is not None and isinstance(value, RunbookError):
+            on_error(value)
         shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
 
     shell.set_custom_exc((RunbookError,), show_runbook_error)
@@ -53,6 +60,16 @@ def display(*objects: object) -> None:
                 print(shown)  # a sentence, not a quoted repr
             else:
                 ipython_display(shown)
+
+
+SANDBOX_EXAMPLES: dict[str, Any] = {
+    "given_name": "Ada",
+    "family_name": "Lovelace",
+    "email": "ada@example.com",
+    "developer_name": "ada",
+    "services": ["s3", "lambda", "logs"],
+}
+"""Example values for empty fields in the sandbox only (see ``StepRun.with_sandbox_examples``)."""
 
 
 @dataclass
@@ -89,12 +106,10 @@ class StepRun:
         return self.settings.region
 
     @property
-    def sandbox(self) -> ConsolePlayer | None:
-        """The sandbox's console player, or None on a real account."""
+    def sandbox(self) -> SandboxClient | None:
+        """The sandbox (plays console steps, shows their state), or None on a real account."""
         if not self.ctx.is_sandbox:
             return None
-        from runbook_lib.sandbox import SandboxClient
-
         return SandboxClient(self.ctx.endpoint_url or "")
 
     def show_plan(self, plan: Plan) -> Plan:
@@ -136,7 +151,7 @@ class StepRun:
         self.report.applied.extend(played)
         self.report.pending_console_steps = pending
 
-    def play_console_step(self, step: str) -> str:
+    def play_console_step(self, step: str, *, user: str = "") -> str:
         """Play one console step in the sandbox (the 'simulate the console step' control)."""
         player = self.sandbox
         if player is None:
@@ -144,7 +159,7 @@ class StepRun:
                 "Console steps can only be simulated in the sandbox.",
                 advice="On a real account, follow the guide in the plan's details in the AWS console.",
             )
-        done = "sandbox played the console step: " + player.play_console_step(step, region=self.region)
+        done = "sandbox played the console step: " + player.play_console_step(step, region=self.region, user=user)
         self.report.applied.append(done)
         if step in self.report.pending_console_steps:
             self.report.pending_console_steps.remove(step)
@@ -172,7 +187,6 @@ class StepRun:
 
             display(widgets.check_again_button(self, check))
         elif self.apply_changes and not verification.passed:
-            self.finish()
             raise StepIncompleteError(
                 self.step, verification.failures,
                 advice="Do what each failed check says (console steps cannot be automated on a "
@@ -180,9 +194,69 @@ class StepRun:
             )
         return verification
 
+    def with_sandbox_examples(self, **fields: Any) -> dict[str, Any]:
+        """Return ``fields`` with the empty ones filled from ``SANDBOX_EXAMPLES`` in the sandbox.
+
+        "Run All" in a workshop then reaches the bottom without typing; on a real account empty
+        fields stay empty, so validation names them.
+        """
+        if not self.ctx.is_sandbox:
+            return dict(fields)
+        filled = {name: SANDBOX_EXAMPLES[name] for name, value in fields.items() if not value and name in SANDBOX_EXAMPLES}
+        if filled:
+            listed = ", ".join(f"{name}={value!r}" for name, value in filled.items())
+            display(f"Sandbox: using example values {listed} (set them in the parameters cell to choose your own).")
+        return {**fields, **filled}
+
     def confirm(self, item: str, confirmed: bool) -> None:
         """Record the person's confirmation of a guided checklist item."""
         self.report.confirmations[item] = confirmed
+
+    def checklist(self, items: tuple[ChecklistItem, ...], *, user_name: str, confirmed: list[str]) -> None:
+        """Show the guided items with no API, record what the person confirmed.
+
+        ``confirmed`` is the parameter twin of the checkboxes. In a headless sandbox run with
+        ``simulate_console``, the sandbox plays each item and that counts as confirmed.
+
+        Raises:
+            InputError: when ``confirmed`` names an item this checklist does not have.
+        """
+        unknown = unknown_confirmations(items, list(confirmed))
+        if unknown:
+            raise InputError("confirmed", unknown[0], f"not an item of this checklist; items: {', '.join(item.key for item in items)}")
+        for key in confirmed:
+            self.confirm(key, True)
+        sandbox = self.sandbox
+        if sandbox is not None:  # the sandbox's "console" shows what was done; a rerun plays nothing twice
+            for key in done_in_sandbox(items, sandbox.state(), user_name):
+                self.confirm(key, True)
+            if self.headless and self.apply_changes and self.simulate_console:
+                for item in items:
+                    if not self.report.confirmations.get(item.key):
+                        self.play_checklist_item(item, user_name)
+        import pandas
+
+        display(pandas.DataFrame(
+            [{"item": item.key, "what to do": describe_item(item, user_name),
+              "confirmed": bool(self.report.confirmations.get(item.key))} for item in items],
+            columns=["item", "what to do", "confirmed"],
+        ))
+        if not self.headless:
+            from runbook_lib import widgets
+
+            display(widgets.checklist_controls(self, items, user_name))
+
+    def play_checklist_item(self, item: ChecklistItem, user_name: str) -> str:
+        """Play a checklist item's console step in the sandbox and count it as confirmed."""
+        done = self.play_console_step(item.sandbox_step, user=user_name if item.per_user else "")
+        self.confirm(item.key, True)
+        return done
+
+    def record_failure(self, error: RunbookError) -> None:
+        """Note the error that stopped the step and write the report, so the summary keeps the
+        calls made before it."""
+        self.report.error = f"{type(error).__name__}: {error}"
+        self.finish()
 
     def finish(self) -> StepReport:
         """Note the AWS calls made and write the report where the runner expects it."""
@@ -228,8 +302,10 @@ def begin_step(
             "WARNING: the runbook is acting as the ROOT user. Root can do anything, including "
             "closing the account. Finish steps 01-03, then use the Admin user's profile."
         )
-    return StepRun(
+    run = StepRun(
         step, settings, ctx, caller,
         headless=headless, apply_changes=apply, simulate_console=simulate_console,
         summary_file=summary_file,
     )
+    show_errors_plainly(on_error=run.record_failure)
+    return run

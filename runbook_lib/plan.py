@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:  # pandas is heavy; only the table views need it
     import pandas
 
-ACTIONS = ("create", "update", "delete", "console")
-"""``console`` marks a change only the AWS console can make: guided, or played in the sandbox."""
+ACTIONS = ("create", "update", "delete", "console", "conflict")
+"""``console`` marks a change only the AWS console can make: guided, or played in the sandbox.
+``conflict`` marks a difference the runbook shows but never resolves on its own (e.g. another
+email on an existing user): the person decides."""
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,15 @@ class Change:
         details: What exactly happens, enough to judge it before applying.
         operation: The key the step's applier acts on: an API operation for API changes, the
             console step's id (as the sandbox names it) for console changes.
+        argument: What the operation acts on when the resource alone does not say (e.g. the
+            policy ARN to attach); empty otherwise.
     """
 
     action: str
     resource: str
     details: str
     operation: str
+    argument: str = ""
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -57,8 +62,13 @@ class Plan:
 
     @property
     def api_changes(self) -> tuple[Change, ...]:
-        """The changes the runbook can make itself."""
-        return tuple(change for change in self.changes if not change.is_console)
+        """The changes the runbook makes itself (not console steps, not conflicts)."""
+        return tuple(change for change in self.changes if change.action not in ("console", "conflict"))
+
+    @property
+    def conflicts(self) -> tuple[Change, ...]:
+        """The differences shown for the person to resolve; never applied."""
+        return tuple(change for change in self.changes if change.action == "conflict")
 
     @property
     def console_changes(self) -> tuple[Change, ...]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from runbook_lib import errors
 from runbook_lib.errors import InputError, RunbookError
 
 DEFAULT_PARAMETERS = {"target": "sandbox", "apply": True, "simulate_console": True}
@@ -31,13 +32,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass
 class StepOutcome:
-    """How one notebook's run ended, with its report when it wrote one."""
+    """How one notebook's run ended, with its report when it wrote one.
+
+    Attributes:
+        waiting: The step could not plan because an earlier step is not applied yet (a
+            ``PrerequisiteMissingError``): in a plan-only run that ends the run, not as a failure.
+    """
 
     step: str
     notebook: str
     succeeded: bool
     report: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    waiting: bool = False
 
 
 def load_parameters(path: Path | None) -> dict[str, Any]:
@@ -93,8 +100,17 @@ def run_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -> St
             cwd=str(notebook.parent), progress_bar=False, log_output=False,
         )
     except papermill.PapermillExecutionError as failure:
-        return StepOutcome(step, output.name, False, error=f"{failure.ename}: {failure.evalue}")
+        return StepOutcome(
+            step, output.name, False, error=f"{failure.ename}: {failure.evalue}",
+            waiting=is_prerequisite_error(failure.ename),
+        )
     return StepOutcome(step, output.name, True)
+
+
+def is_prerequisite_error(error_name: str) -> bool:
+    """Return True when ``error_name`` names one of our ``PrerequisiteMissingError`` classes."""
+    found = getattr(errors, error_name, None)
+    return isinstance(found, type) and issubclass(found, errors.PrerequisiteMissingError)
 
 
 def render_summary(outcomes: list[StepOutcome], *, target: str) -> str:
@@ -107,8 +123,9 @@ def render_summary(outcomes: list[StepOutcome], *, target: str) -> str:
     for outcome in outcomes:
         report = outcome.report
         verified = {True: "yes", False: "no", None: "not run"}[report.get("verified")]
+        result = "ok" if outcome.succeeded else ("waits for an earlier step" if outcome.waiting else "FAILED")
         lines.append(
-            f"| {outcome.step} | {'ok' if outcome.succeeded else 'FAILED'} | {len(report.get('planned', []))} "
+            f"| {outcome.step} | {result} | {len(report.get('planned', []))} "
             f"| {len(report.get('applied', []))} | {len(report.get('pending_console_steps', []))} | {verified} "
             f"| {report.get('read_calls', '?')} | {report.get('write_calls', '?')} |"
         )
@@ -179,7 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Executed notebooks and the summary are in {run_dir}")
     if loaded.get("target", "sandbox") == "sandbox":
         print(f"The sandbox keeps running at {os.environ['RUNBOOK_SANDBOX_URL']} (stop it: make sandbox-stop).")
-    return 0 if all(outcome.succeeded for outcome in outcomes) else 1
+    return 0 if run_succeeded(outcomes, plan_only=args.plan_only or not loaded.get("apply", True)) else 1
+
+
+def run_succeeded(outcomes: list[StepOutcome], *, plan_only: bool) -> bool:
+    """Return True when every step succeeded; in a plan-only run a step may instead wait for an
+    earlier step's changes (it cannot plan before they exist)."""
+    return all(outcome.succeeded or (plan_only and outcome.waiting) for outcome in outcomes)
 
 
 if __name__ == "__main__":

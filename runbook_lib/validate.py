@@ -535,3 +535,29 @@ def iso_duration_to_hours(value: object, *, field: str = "session_duration") -> 
     if total_seconds % 3600:
         raise InputError(field, value, rule)
     return total_seconds // 3600
+
+
+# identitystore Name.GivenName / FamilyName and DisplayName, GroupDisplayName: 1..1024 characters
+# of the same classes as a user name, spaces allowed inside (botocore identitystore service-2.json,
+# SensitiveStringType / GroupDisplayName). Kept short here: a person's name, not a document.
+NAME_MAX_LENGTH = 128
+
+
+def validate_display_text(value: object, *, field: str) -> str:
+    """Check a person's or group's name: non-empty text, no control characters, at most 128.
+
+    Args:
+        value: The name as given (given name, family name, display name, group name).
+        field: The parameter or form field name to report in the error.
+
+    Returns:
+        The name with surrounding whitespace removed.
+
+    Raises:
+        InputError: If it is empty, too long, or holds control characters such as a newline.
+    """
+    rule = f"must be 1 to {NAME_MAX_LENGTH} characters of text, without control characters such as newlines"
+    text = _require_text(value, field, rule)
+    if not text or len(text) > NAME_MAX_LENGTH or any(unicodedata.category(char).startswith("C") for char in text):
+        raise InputError(field, value, rule)
+    return text

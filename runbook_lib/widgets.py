@@ -15,6 +15,7 @@ from runbook_lib.plan import Plan, Verification
 
 if TYPE_CHECKING:
     from runbook_lib.notebook import StepRun
+    from runbook_lib.steps.checklist import ChecklistItem
     from runbook_lib.target import Settings
 
 
@@ -35,7 +36,10 @@ def action_button(label: str, action: Callable[[], Any], *, style: str = "") -> 
         if isinstance(result, str):
             output.append_stdout(result + "\n")
         elif result is not None:
-            output.append_display_data(result)
+            import pandas
+
+            with pandas.option_context("display.max_colwidth", None):  # as the cells show tables
+                output.append_display_data(result)
 
     button.on_click(on_click)
     return ipywidgets.VBox([button, output])
@@ -55,7 +59,7 @@ def apply_controls(run: StepRun, plan: Plan, apply_api: Callable[[], list[str]] 
         controls.append(ipywidgets.HTML(f"<b>Console step: {change.resource}</b><br>{change.details}"))
         if run.ctx.is_sandbox:
             controls.append(action_button(
-                f"Simulate the console step (sandbox): {change.operation}",
+                f"Simulate the console step (sandbox): {change.resource}",
                 lambda step=change.operation: run.play_console_step(step),
                 style="warning",
             ))
@@ -66,22 +70,36 @@ def check_again_button(run: StepRun, check: Callable[[], Verification]) -> ipywi
     """Return a "Check again" button that re-runs the step's verification and shows it."""
 
     def check_again() -> Any:
+        import datetime
+
         verification = check()
         run.report.record_verification(verification)
-        return verification.to_frame()
+        frame = verification.to_frame()
+        frame.index = [f"checked at {datetime.datetime.now():%H:%M:%S}"] * len(frame)  # not the table above
+        return frame
 
     return action_button("Check again", check_again)
 
 
-def confirmation_checklist(run: StepRun, items: dict[str, str]) -> ipywidgets.VBox:
-    """Return checkboxes for guided items with no API; each tick is recorded in the report."""
-    boxes = []
-    for item, description in items.items():
-        box = ipywidgets.Checkbox(value=run.report.confirmations.get(item, False), description=description,
-                                  layout=ipywidgets.Layout(width="auto"), indent=False)
-        box.observe(lambda change, item=item: run.confirm(item, bool(change["new"])), names="value")
-        boxes.append(box)
-    return ipywidgets.VBox(boxes)
+def checklist_controls(run: StepRun, items: tuple[ChecklistItem, ...], user_name: str) -> ipywidgets.VBox:
+    """Return a checkbox per guided item (each tick recorded in the report) and, in the sandbox,
+    a clearly labelled button that simulates the item's console step."""
+    rows: list[ipywidgets.Widget] = []
+    for item in items:
+        box = ipywidgets.Checkbox(
+            value=bool(run.report.confirmations.get(item.key)), description=f"Done: {item.title}",
+            layout=ipywidgets.Layout(width="auto"), indent=False,
+        )
+        box.observe(lambda change, key=item.key: run.confirm(key, bool(change["new"])), names="value")
+        rows.append(box)
+        if run.ctx.is_sandbox:
+            def simulate(item: ChecklistItem = item, box: ipywidgets.Checkbox = box) -> str:
+                done = run.play_checklist_item(item, user_name)
+                box.value = True
+                return done
+
+            rows.append(action_button(f"Simulate the console step (sandbox): {item.title.lower()}", simulate, style="warning"))
+    return ipywidgets.VBox(rows)
 
 
 def target_form(current: Settings, profiles: list[str], on_save: Callable[[Settings], Any]) -> ipywidgets.VBox:
@@ -104,3 +122,19 @@ def target_form(current: Settings, profiles: list[str], on_save: Callable[[Setti
         return on_save(Settings(target.value, profile.value.strip(), region.value.strip(), account_id.value.strip()))
 
     return ipywidgets.VBox([target, profile, region, account_id, action_button("Save and check", save, style="primary")])
+
+
+def service_picker(selected: list[str]) -> ipywidgets.SelectMultiple:
+    """Return a multi-select of the catalogue's services and presets, ``selected`` chosen.
+
+    Unknown names in ``selected`` are left out here; validation names them when the value is used.
+    """
+    from runbook_lib.catalogue import service_choices
+
+    choices = service_choices()
+    known = {key.lower(): key for key, _ in choices}
+    return ipywidgets.SelectMultiple(
+        options=[(label, key) for key, label in choices],
+        value=tuple(known[name.lower()] for name in selected if isinstance(name, str) and name.lower() in known),
+        rows=min(len(choices), 15), description="Services", layout=ipywidgets.Layout(width="auto"),
+    )

@@ -18,9 +18,8 @@ import pytest
 
 from runbook_lib.aws import AwsContext, sandbox_context
 from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, SandboxClient, SandboxProcess, start_sandbox
+from sandbox_seeds import SEED, prepare_account_for
 
-SEED = 42
-"""Seed for moto's ids after every reset, so ARNs and ids repeat across runs."""
 
 ISOLATED_VARIABLES = (
     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
@@ -64,13 +63,13 @@ _notebooks_seen: set[str] = set()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Give every notebook nbval runs a brand-new, seeded sandbox account."""
+    """Give every notebook nbval runs a seeded sandbox account holding what earlier steps make."""
     if item.__class__.__name__ != "IPyNbCell":
         return
     notebook = str(item.fspath)
     if notebook not in _notebooks_seen:
         _notebooks_seen.add(notebook)
-        SandboxClient(os.environ[SANDBOX_URL_VARIABLE]).reset(seed=SEED)
+        prepare_account_for(Path(notebook).stem, SandboxClient(os.environ[SANDBOX_URL_VARIABLE]))
         settings = Path(os.environ["RUNBOOK_HOME"]) / "settings.json"
         settings.unlink(missing_ok=True)
 

@@ -2,7 +2,7 @@
 
 Every ``notebooks/NN_*.ipynb`` is executed unchanged, with its default parameters (interactive:
 ``headless=False``, ``apply=False``, what "Run All" in JupyterLab does), in ``notebooks/``, on a
-brand-new sandbox account reset with the tests' seed, in an environment isolated exactly as
+seeded sandbox account prepared as the tests prepare it (tests/sandbox_seeds.py), isolated exactly as
 ``tests/conftest.py`` isolates the tests: a temporary ``HOME``, ``RUNBOOK_HOME`` and AWS files, no
 profile or credentials, ``AWS_ENDPOINT_URL`` at the sandbox. The executed copy, stripped of
 what changes from run to run (timings, widget state, the kernel's version), goes to
@@ -43,7 +43,8 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REFERENCE_DIR = TESTS_DIR / "notebooks"
 
 sys.path.insert(0, str(TESTS_DIR))
-from conftest import ISOLATED_VARIABLES, SEED  # noqa: E402  (one source of truth with the tests)
+from conftest import ISOLATED_VARIABLES  # noqa: E402  (one source of truth with the tests)
+from sandbox_seeds import prepare_account_for  # noqa: E402
 
 CELL_TIMEOUT_SECONDS = 300
 """Per cell; interactive runs never poll, so a cell this slow is a bug, not AWS being slow."""
@@ -104,9 +105,9 @@ def isolated_environment(sandbox_url: str) -> Iterator[Path]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def start_brand_new_account(sandbox: SandboxClient) -> None:
-    """Reset the sandbox with the tests' seed and forget saved settings, as the tests do per notebook."""
-    sandbox.reset(seed=SEED)
+def start_account_for(path: Path, sandbox: SandboxClient) -> None:
+    """Prepare the seeded account the tests give this notebook, and forget saved settings."""
+    prepare_account_for(path.stem, sandbox)
     settings = Path(os.environ["RUNBOOK_HOME"]) / "settings.json"
     settings.unlink(missing_ok=True)
 
@@ -149,7 +150,7 @@ def execute_notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def record_references(notebooks: list[Path], sandbox: SandboxClient) -> list[str]:
-    """Execute each notebook on a brand-new seeded account and write its reference.
+    """Execute each notebook on its prepared seeded account and write its reference.
 
     Returns:
         One line per notebook that failed (empty when all were recorded).
@@ -158,7 +159,7 @@ def record_references(notebooks: list[Path], sandbox: SandboxClient) -> list[str
     failures = []
     for path in notebooks:
         started = time.monotonic()
-        start_brand_new_account(sandbox)
+        start_account_for(path, sandbox)
         try:
             executed = execute_notebook(path)
         except CellExecutionError as failed:

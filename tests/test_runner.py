@@ -70,6 +70,15 @@ def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothin
     summary_map = client(sandbox, "iam").get_account_summary()["SummaryMap"]
     assert (summary_map["AccountMFAEnabled"], summary_map["AccountAccessKeysPresent"]) == (1, 0)
 
+    assert_users_and_permission_sets(sandbox, developer_policies={"AWSLambda_FullAccess", "AmazonS3FullAccess", "CloudWatchLogsFullAccess"})
+    checks = {check["check_id"]: check for check in by_step["04_create_developer_user"]["verification"]
+              if check["check_id"].startswith("iam_permission_set_")}
+    assert checks["iam_permission_set_allows_chosen_service"]["status"] == "PASS"
+    assert checks["iam_permission_set_denies_other_services"]["status"] == "PASS"
+    assert "evaluated by the sandbox's iam:SimulatePrincipalPolicy" in checks["iam_permission_set_allows_chosen_service"]["detail"]
+    assert by_step["03_create_admin_user"]["confirmations"] == {
+        "invitation": True, "email_verified": True, "mfa_registered": True, "mfa_settings": True}
+
     second, rerun_dir = run_runner(tmp_path / "rerun")
     assert second.returncode == 0, second.stdout + second.stderr
     for step in read_summary(rerun_dir)["steps"]:
@@ -79,6 +88,44 @@ def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothin
         assert report["read_calls"] > 0 and report["verified"] is True
 
 
+def assert_users_and_permission_sets(sandbox: SandboxClient, *, developer_policies: set[str]) -> None:
+    """Check in the sandbox itself: both users, both permission sets with exactly their
+    policies, both assignments."""
+    sso_admin = client(sandbox, "sso-admin")
+    instance = sso_admin.list_instances()["Instances"][0]
+    store = client(sandbox, "identitystore")
+    users = {user["UserName"]: user["UserId"] for user in store.list_users(IdentityStoreId=instance["IdentityStoreId"])["Users"]}
+    assert set(users) == {"Admin", "ada-developer"}
+    wanted = {"AdministratorAccess": ({"AdministratorAccess"}, "Admin"), "DeveloperAccess": (developer_policies, "ada-developer")}
+    arns = sso_admin.list_permission_sets(InstanceArn=instance["InstanceArn"])["PermissionSets"]
+    assert len(arns) == 2
+    for arn in arns:
+        name = sso_admin.describe_permission_set(InstanceArn=instance["InstanceArn"], PermissionSetArn=arn)["PermissionSet"]["Name"]
+        policies, user = wanted[name]
+        attached = sso_admin.list_managed_policies_in_permission_set(InstanceArn=instance["InstanceArn"], PermissionSetArn=arn)
+        assert {policy["Name"] for policy in attached["AttachedManagedPolicies"]} == policies
+        assignments = sso_admin.list_account_assignments(
+            InstanceArn=instance["InstanceArn"], AccountId="123456789012", PermissionSetArn=arn)["AccountAssignments"]
+        assert [(a["PrincipalType"], a["PrincipalId"]) for a in assignments] == [("USER", users[user])]
+
+
+def test_changing_the_developers_services_shows_drift_and_fixes_it(sandbox, tmp_path):
+    first, _ = run_runner(tmp_path / "first")
+    assert first.returncode == 0, first.stdout + first.stderr
+    params = write_params(tmp_path / "params.yaml", steps={"04_create_developer_user": {"services": ["s3", "dynamodb"]}})
+    changed, run_dir = run_runner(tmp_path / "changed", "--params", str(params))
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    report = {step["step"]: step["report"] for step in read_summary(run_dir)["steps"]}["04_create_developer_user"]
+    assert [(change["operation"], change["argument"]) for change in report["planned"]] == [
+        ("attach_managed_policy", "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"),
+        ("detach_managed_policy", "arn:aws:iam::aws:policy/AWSLambda_FullAccess"),
+        ("detach_managed_policy", "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess"),
+        ("provision_permission_set", ""),
+    ]
+    assert report["verified"] is True
+    assert_users_and_permission_sets(sandbox, developer_policies={"AmazonS3FullAccess", "AmazonDynamoDBFullAccess"})
+
+
 def test_plan_only_shows_the_plans_and_changes_nothing(sandbox, tmp_path):
     finished, run_dir = run_runner(tmp_path / "runs", "--plan-only")
     assert finished.returncode == 0, finished.stdout + finished.stderr
@@ -86,6 +133,10 @@ def test_plan_only_shows_the_plans_and_changes_nothing(sandbox, tmp_path):
     assert len(reports["01_secure_root_user"]["planned"]) == 2
     assert len(reports["02_enable_identity_center"]["planned"]) == 2
     assert all(report["write_calls"] == 0 and report["applied"] == [] for report in reports.values())
+    waiting = read_summary(run_dir)["steps"][-1]
+    assert waiting["step"] == "03_create_admin_user" and waiting["waiting"] and not waiting["succeeded"]
+    assert waiting["report"]["error"].startswith("IdentityCenterNotEnabledError")
+    assert "| 03_create_admin_user | waits for an earlier step |" in (run_dir / "summary.md").read_text()
     assert client(sandbox, "sso-admin").list_instances()["Instances"] == []
     with pytest.raises(client(sandbox, "organizations").exceptions.AWSOrganizationsNotInUseException):
         client(sandbox, "organizations").describe_organization()

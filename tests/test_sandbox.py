@@ -79,6 +79,8 @@ def test_new_account_state(sandbox: SandboxClient) -> None:
         "root_mfa_enabled": False,
         "root_access_keys_present": True,
         "identity_center_region": None,
+        "identity_center_mfa_configured": False,
+        "users": {},
     }
 
 

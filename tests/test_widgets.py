@@ -40,8 +40,8 @@ def test_sandbox_console_steps_have_clearly_labelled_simulate_buttons_that_play_
     controls = apply_controls(run, plan, None)
     labels = [button.description for button in buttons_in(controls)]
     assert labels == [
-        "Simulate the console step (sandbox): enable-root-mfa",
-        "Simulate the console step (sandbox): delete-root-access-keys",
+        "Simulate the console step (sandbox): root user MFA",
+        "Simulate the console step (sandbox): root user access keys",
     ]
     for button in buttons_in(controls):
         button.click()

@@ -74,7 +74,8 @@ class SandboxClient:
         return True
 
     def state(self) -> dict[str, Any]:
-        """Return the sandbox-only state of the account (root MFA, root keys, Identity Center)."""
+        """Return the sandbox-only state of the account: root MFA and keys, the Identity Center
+        region and MFA settings, and per user the console steps played (``users``)."""
         return self.request("GET", "state")
 
     def reset(self, *, seed: int | None = None) -> None:
@@ -84,18 +85,27 @@ class SandboxClient:
         else:
             self.request("POST", "reset", seed=str(seed))
 
-    def play_console_step(self, step: str, *, region: str = "us-east-1", delay_seconds: float = 0) -> str:
+    def play_console_step(
+        self, step: str, *, region: str = "us-east-1", delay_seconds: float = 0, user: str = ""
+    ) -> str:
         """Play a step that only the AWS console can do; return what happened, in a sentence.
 
         Args:
-            step: One of ``enable-root-mfa``, ``delete-root-access-keys``, ``enable-identity-center``.
-            region: The region the console is showing (matters for Identity Center).
+            step: Account-wide: ``enable-root-mfa``, ``delete-root-access-keys``,
+                ``enable-identity-center``, ``configure-identity-center-mfa``. For one Identity
+                Center user (``user`` required): ``send-user-invitation``, ``verify-user-email``,
+                ``register-user-mfa``.
+            region: The region the console is showing (Identity Center's steps need its region).
             delay_seconds: Make the result appear only after this long, as AWS can take a while.
+            user: The Identity Center user's ``UserName``, for the user steps only.
+
+        Raises:
+            SandboxError: when the console would refuse the step (its reason is kept).
         """
-        answer = self.request(
-            "POST", f"console/{step}", region=region, delay=str(delay_seconds)
-        )
-        return answer["done"]
+        query = {"region": region, "delay": str(delay_seconds)}
+        if user:
+            query["user"] = user
+        return self.request("POST", f"console/{step}", **query)["done"]
 
 
 def parse_answer(body: bytes) -> dict[str, Any] | None:

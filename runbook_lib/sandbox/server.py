@@ -8,10 +8,13 @@ plain Python objects here and nowhere else:
 - no IAM Identity Center instance exists until the organization exists *and* the console's
   "Enable" click has been simulated (moto pre-creates one in every region);
 - root starts with MFA off and one active access key, as a careless new account would, and both
-  show in ``iam:GetAccountSummary`` and in the credential report's ``<root_account>`` row.
+  show in ``iam:GetAccountSummary`` and in the credential report's ``<root_account>`` row;
+- provisioning a permission set creates its ``AWSReservedSSO_*`` role in IAM (``reserved_roles``);
+- ``iam:SimulatePrincipalPolicy``, which moto lacks, is answered (``simulator``).
 
-The console steps that have no API are played through ``POST /_sandbox/console/<step>``; the
-sandbox's state is read with ``GET /_sandbox/state`` and cleared with ``POST /_sandbox/reset``.
+The console steps that have no API are played through ``POST /_sandbox/console/<step>``
+(``console``); the sandbox's state is read with ``GET /_sandbox/state`` and cleared with
+``POST /_sandbox/reset``.
 """
 
 from __future__ import annotations
@@ -22,47 +25,17 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
-CONSOLE_STEPS = ("enable-root-mfa", "delete-root-access-keys", "enable-identity-center")
+from runbook_lib.sandbox.console import STATE, ConsoleStepRefused, describe_account, play_console_step
+from runbook_lib.sandbox.reserved_roles import provision_reserved_role
+from runbook_lib.sandbox.simulator import answer_simulation
+
 ROOT_ROW_TEMPLATE = (
     "<root_account>,arn:aws:iam::{account}:root,2026-01-01T00:00:00+00:00,not_supported,"
     "2026-01-01T00:00:00+00:00,not_supported,not_supported,{mfa},{key_active},"
     "{key_rotated},N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
 )
-
-
-@dataclass
-class AccountState:
-    """What a new account has that moto does not model: root's MFA and keys, the console click."""
-
-    root_mfa_enabled: bool = False
-    root_access_keys_present: bool = True
-    identity_center_region: str | None = None
-
-
-@dataclass
-class SandboxState:
-    """All sandbox-only state, per account id; cleared on every reset."""
-
-    accounts: dict[str, AccountState] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def account(self, account_id: str) -> AccountState:
-        """Return the account's state, creating the new-account defaults on first use."""
-        return self.accounts.setdefault(account_id, AccountState())
-
-    def clear(self) -> None:
-        """Forget every account, as a reset of moto forgets every resource."""
-        self.accounts.clear()
-
-
-STATE = SandboxState()
-
-
-class ConsoleStepRefused(Exception):
-    """Raised when a simulated console step is refused, as the real console would refuse it."""
 
 
 def patch_moto_for_new_accounts() -> None:
@@ -98,6 +71,21 @@ def patch_moto_for_new_accounts() -> None:
 
     IAMBackend.get_credential_report = credential_report_with_root
 
+    original_provision = SSOAdminBackend.provision_permission_set
+
+    def provision_permission_set_with_role(self: Any, instance_arn: str, permission_set_arn: str) -> None:
+        permission_set = self._find_permission_set(instance_arn, permission_set_arn)
+        provision_reserved_role(permission_set, self.account_id, self.region_name)  # AWS: the role
+        provisioned = [
+            entry
+            for instance in self.instances if instance.instance_arn == instance_arn
+            for entry in instance.provisioned_permission_sets
+        ]
+        if permission_set not in provisioned:  # moto would list it once per provisioning
+            original_provision(self, instance_arn, permission_set_arn)
+
+    SSOAdminBackend.provision_permission_set = provision_permission_set_with_role
+
 
 def root_credential_row(account_id: str) -> str:
     """Return the credential report's ``<root_account>`` line for the account's sandbox state."""
@@ -108,64 +96,6 @@ def root_credential_row(account_id: str) -> str:
         key_active=str(root.root_access_keys_present).lower(),
         key_rotated="2026-01-01T00:00:00+00:00" if root.root_access_keys_present else "N/A",
     )
-
-
-def organization_of(account_id: str) -> Any:
-    """Return moto's organization that ``account_id`` manages, or None."""
-    from moto.organizations.models import organizations_backends
-
-    return organizations_backends[account_id]["aws"].org
-
-
-def play_console_step(step: str, account_id: str, region: str, *, delay_seconds: float = 0) -> str:
-    """Do what the console does for ``step``; return a sentence saying what happened.
-
-    Raises:
-        ConsoleStepRefused: when the console would refuse (e.g. Identity Center before the
-            organization, or in a second region).
-    """
-    root = STATE.account(account_id)
-    if step == "enable-root-mfa":
-        root.root_mfa_enabled = True
-        return "Root user: an authenticator app is now registered as its MFA device."
-    if step == "delete-root-access-keys":
-        root.root_access_keys_present = False
-        return "Root user: its access keys are deleted."
-    if step == "enable-identity-center":
-        return enable_identity_center(account_id, region, root, delay_seconds=delay_seconds)
-    raise ConsoleStepRefused(f"Unknown console step {step!r}; known: {', '.join(CONSOLE_STEPS)}.")
-
-
-def enable_identity_center(
-    account_id: str, region: str, root: AccountState, *, delay_seconds: float
-) -> str:
-    """Create the organization instance of Identity Center, as the console's 'Enable' does."""
-    from moto.ssoadmin.models import Instance, ssoadmin_backends
-
-    if organization_of(account_id) is None:
-        raise ConsoleStepRefused(
-            "There is no organization yet: create it first (step 02 plans and applies it), "
-            "then enable IAM Identity Center."
-        )
-    if root.identity_center_region not in (None, region):
-        raise ConsoleStepRefused(
-            f"IAM Identity Center is already enabled in {root.identity_center_region}; "
-            "an organization has one instance, in one region."
-        )
-    if root.identity_center_region == region:
-        return f"IAM Identity Center was already enabled in {region}."
-    root.identity_center_region = region
-    backend = ssoadmin_backends[account_id][region]
-
-    def create_instance() -> None:
-        if not backend.instances:
-            backend.instances.append(Instance(account_id, region))
-
-    if delay_seconds > 0:  # AWS takes a while; lets the runbook's polling be exercised
-        threading.Timer(delay_seconds, create_instance).start()
-    else:
-        create_instance()
-    return f"IAM Identity Center: enabled in {region} (organization instance)."
 
 
 class SandboxApp:
@@ -184,6 +114,11 @@ class SandboxApp:
         if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
             with STATE.lock:
                 STATE.clear()  # a reset of moto must also reset what moto does not model
+        simulated = answer_simulation(environ)  # reads a form body, and leaves it for moto
+        if simulated is not None:
+            status, xml = simulated
+            start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
+            return [xml]
         return self.moto_app(environ, start_response)
 
     def handle_control(self, environ: dict[str, Any], route: str) -> tuple[str, dict[str, Any]]:
@@ -195,7 +130,7 @@ class SandboxApp:
         account_id = query.get("account", default_account_id())
         if route == "state" and method == "GET":
             with STATE.lock:
-                return "200 OK", {"account_id": account_id, **asdict(STATE.account(account_id))}
+                return "200 OK", describe_account(account_id)
         if route == "reset" and method == "POST":
             return "200 OK", reset_everything(query.get("seed"))
         if route.startswith("console/") and method == "POST":
@@ -204,7 +139,8 @@ class SandboxApp:
             try:
                 with STATE.lock:
                     done = play_console_step(
-                        step, account_id, region, delay_seconds=float(query.get("delay", "0"))
+                        step, account_id, region,
+                        delay_seconds=float(query.get("delay", "0")), user=query.get("user", ""),
                     )
             except ConsoleStepRefused as refused:
                 return "409 Conflict", {"error": str(refused)}

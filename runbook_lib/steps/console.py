@@ -10,7 +10,7 @@ from runbook_lib.plan import Plan
 class ConsolePlayer(Protocol):
     """Something that can play a console step: the sandbox's client, never a real account."""
 
-    def play_console_step(self, step: str, *, region: str = ..., delay_seconds: float = ...) -> str:
+    def play_console_step(self, step: str, *, region: str = ..., delay_seconds: float = ..., user: str = ...) -> str:
         """Play ``step`` and return what happened, in a sentence."""
 
 

@@ -1,0 +1,71 @@
+"""Step 03: the ``Admin`` user with the ``AdministratorAccess`` permission set on this account.
+
+After this step the person never needs root again: the Admin signs in through the access
+portal with MFA, and (after step 05) the runbook itself acts through the Admin's SSO profile.
+"""
+
+from __future__ import annotations
+
+from runbook_lib import validate
+from runbook_lib.aws import AwsContext
+from runbook_lib.catalogue import ADMINISTRATOR_ACCESS_ARN, OUT_OF_SCOPE_ACTION
+from runbook_lib.plan import Verification
+from runbook_lib.steps import access, checklist, least_privilege
+from runbook_lib.steps.identity_center import IdentityCenterInstance
+
+STEP_ID = "03_create_admin_user"
+ADMIN_PROOF_ACTION = OUT_OF_SCOPE_ACTION
+"""An action only an administrator may do: the Admin's role must be allowed it."""
+
+
+def build_admin_spec(
+    *,
+    user_name: str,
+    given_name: str,
+    family_name: str,
+    display_name: str,
+    email: str,
+    permission_set_name: str,
+    session_duration_hours: int,
+    group_name: str,
+) -> access.AccessSpec:
+    """Validate the step's parameters and return what it asks for.
+
+    Raises:
+        InputError: naming the first field that breaks its rule (before any AWS call).
+    """
+    return access.AccessSpec(
+        user=access.build_user_spec(
+            user_name=validate.validate_user_name(user_name), given_name=given_name,
+            family_name=family_name, display_name=display_name, email=email,
+        ),
+        permission_set=access.PermissionSetSpec(
+            name=validate.validate_permission_set_name(permission_set_name),
+            description="Full administrator access; created by the runbook (step 03).",
+            managed_policy_arns=(ADMINISTRATOR_ACCESS_ARN,),
+            session_duration=validate.validate_session_duration_hours(session_duration_hours),
+        ),
+        group_name=access.validate_group_name(group_name),
+    )
+
+
+def verify_admin(
+    ctx: AwsContext,
+    instance: IdentityCenterInstance,
+    account_id: str,
+    spec: access.AccessSpec,
+    confirmations: dict[str, bool],
+) -> Verification:
+    """Read the live state and judge it: user, exact policies, assignment, admin rights, checklist.
+
+    IAM actions: those of ``access.read_access_state`` and ``least_privilege.check_role_permissions``.
+    """
+    state = access.read_access_state(ctx, instance, account_id, spec)
+    return access.verification_of(
+        STEP_ID,
+        access.verify_access(state, spec),
+        least_privilege.check_role_permissions(
+            ctx, spec.permission_set.name, must_allow=[ADMIN_PROOF_ACTION], must_deny=[]
+        ),
+        checklist.verify_checklist(checklist.ADMIN_CHECKLIST, confirmations, spec.user.user_name),
+    )

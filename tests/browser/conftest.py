@@ -1,0 +1,477 @@
+"""Fixtures for the browser tests: JupyterLab on a copy of the notebooks, driven by Chromium.
+
+JupyterLab runs once per module, on a temporary copy of ``notebooks/`` (autosave must never
+write outputs into the originals), with every Jupyter folder in a temporary place. It inherits
+the test session's environment, so its kernels use the session's sandbox and isolated HOME.
+Chromium is Debian's ``/usr/bin/chromium``: Playwright cannot download its own browser here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from runbook_lib.sandbox import SandboxClient
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+VIEWPORT = {"width": 1440, "height": 900}
+ANNOUNCEMENTS_EXTENSION = "@jupyterlab/apputils-extension:announcements"
+
+SERVER_START_SECONDS = 60.0
+SERVER_STOP_SECONDS = 15.0
+KERNEL_READY_SECONDS = 60.0
+RUN_ALL_SECONDS = 180.0
+EXPECT_SECONDS = 30.0
+"""How long a widget's answer (a click's output) may take to show."""
+STALL_SECONDS = 5.0
+"""How long the kernel may sit idle, nothing queued, with cells unrun, before Run All is judged
+stopped (it stops at the first error; once in about twenty cold runs it was seen to skip the first
+cell, which is why the kernel must be ready before Run All)."""
+SETTLE_SECONDS = 1.0
+"""How long the finished state must hold before it counts: one idle poll can precede the next
+execute request's "busy"."""
+PAGE_TEXT_LIMIT = 15_000
+
+NOTEBOOK_STATE_JS = """
+(path) => {
+  const app = window.jupyterapp;
+  if (!app) return {found: false, reason: 'window.jupyterapp is missing'};
+  let panel = null;
+  for (const widget of app.shell.widgets('main')) {
+    if (widget.context && widget.context.path === path && widget.content && widget.sessionContext) {
+      panel = widget;
+      break;
+    }
+  }
+  if (!panel) return {found: false, reason: `no notebook ${path} is open`};
+  const session = panel.sessionContext;
+  const kernel = session.session ? session.session.kernel : null;
+  const textOf = (value) => (Array.isArray(value) ? value.join('') : typeof value === 'string' ? value : '');
+  const cells = panel.content.widgets.map((cell, index) => {
+    const model = cell.model;
+    if (model.type !== 'code') return {index, type: model.type};
+    const outputs = [];
+    for (let i = 0; i < model.outputs.length; i++) {
+      const output = model.outputs.get(i).toJSON();
+      outputs.push({
+        output_type: output.output_type,
+        name: output.name || '',
+        text: output.output_type === 'error' ? `${output.ename}: ${output.evalue}` : textOf(output.text),
+        mime_types: output.data ? Object.keys(output.data) : [],
+      });
+    }
+    const prompt = cell.promptNode ? cell.promptNode.textContent : '';
+    return {
+      index, type: 'code', execution_count: model.executionCount, prompt,
+      running: prompt.includes('*') || model.executionState === 'running', outputs,
+    };
+  });
+  return {
+    found: true, active: app.shell.currentWidget === panel, session_ready: session.isReady,
+    kernel_status: kernel ? kernel.status : null, connection_status: kernel ? kernel.connectionStatus : null,
+    run_all_error: window.__runAllError || null, cells,
+  };
+}
+"""
+
+RUN_ALL_JS = """
+() => {
+  window.__runAllError = null;
+  window.jupyterapp.commands.execute('notebook:run-all-cells')
+    .catch((error) => { window.__runAllError = String(error); });
+}
+"""
+
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+STDERR_OUTPUT_SELECTOR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+"""Any output, a cell's or a widget's, rendered as stderr: JupyterLab shows tracebacks this way too."""
+TOP_LEVEL_OUTPUT = ".jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output"
+"""A cell's own output, not one inside a widget's Output."""
+RENDERED_WIDGET_SELECTOR = f"{TOP_LEVEL_OUTPUT} > .jupyter-widgets"
+"""A cell's widget output that ipywidgets rendered (its output element carries no MIME type)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``browser`` marker (``-m "not browser"`` leaves these tests out)."""
+    config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium (needs /usr/bin/chromium)")
+
+
+def ci_is_set() -> bool:
+    """Return True when the CI variable says this is a CI run."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def find_free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def code_cells_of(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the code cells of a notebook state (``NOTEBOOK_STATE_JS``'s answer)."""
+    return [cell for cell in state.get("cells", []) if cell["type"] == "code"]
+
+
+def find_output_problems(state: dict[str, Any]) -> list[str]:
+    """Return the errors and printed tracebacks among a notebook state's outputs."""
+    problems = []
+    for cell in code_cells_of(state):
+        for output in cell["outputs"]:
+            if output["output_type"] == "error":
+                problems.append(f"cell {cell['index']} raised {output['text']}")
+            elif output["name"] == "stderr" and "Traceback" in output["text"]:
+                problems.append(f"cell {cell['index']} printed a traceback:\n{output['text']}")
+    return problems
+
+
+def summarize_state(state: dict[str, Any]) -> str:
+    """Return a notebook state in a few lines: the kernel, then each code cell and its outputs."""
+    if not state.get("found"):
+        return json.dumps(state)
+    lines = [
+        f"active={state['active']} session_ready={state['session_ready']} kernel={state['kernel_status']} "
+        f"connection={state['connection_status']} run_all_error={state['run_all_error']}"
+    ]
+    for cell in code_cells_of(state):
+        outputs = ", ".join(
+            output["output_type"] + (f"/{output['name']}" if output["name"] else "")
+            + (f" {output['text'][:200]!r}" if output["text"] else "")
+            + (f" {output['mime_types']}" if output["mime_types"] else "")
+            for output in cell["outputs"]
+        )
+        lines.append(
+            f"  cell {cell['index']} prompt={cell['prompt']!r} running={cell['running']}: {outputs or 'no output'}"
+        )
+    return "\n".join(lines)
+
+
+@dataclass
+class JupyterServer:
+    """A running JupyterLab: where it listens, its token, the folder it serves, its log."""
+
+    url: str
+    token: str
+    root_dir: Path
+    log_file: Path
+    process: subprocess.Popen[bytes]
+
+    def api(self, method: str, path: str) -> Any:
+        """Call the server's REST API and return the decoded JSON answer (None when empty)."""
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            body = answer.read()
+        return json.loads(body) if body else None
+
+    def lab_url(self, workspace: str, notebook: str) -> str:
+        """Return the address that opens ``notebook`` in a workspace of its own, logged in."""
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}"
+
+    def log_tail(self, characters: int = 4000) -> str:
+        """Return the end of the server's log."""
+        return self.log_file.read_text(encoding="utf-8", errors="replace")[-characters:]
+
+    def delete_sessions_and_kernels(self) -> None:
+        """Shut down every session and kernel: kernels outlive the page that started them."""
+        for session in self.api("GET", "/api/sessions"):
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+        for kernel in self.api("GET", "/api/kernels"):
+            self.api("DELETE", f"/api/kernels/{kernel['id']}")
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> Path:
+    """Return Debian's Chromium; skip without it, except on CI where its absence fails."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if ci_is_set():
+        pytest.fail(
+            f"{CHROMIUM} is missing and CI is set: the browser tests must run on CI. "
+            "Install it with `apt-get update && apt-get install -y chromium`."
+        )
+    pytest.skip(f"{CHROMIUM} is missing (install it with `apt-get install -y chromium`); CI is not set.")
+
+
+def write_jupyter_config(jupyter_home: Path) -> dict[str, str]:
+    """Create the temporary Jupyter folders and return the variables that point at them."""
+    folders = {
+        "JUPYTER_CONFIG_DIR": jupyter_home / "config",
+        "JUPYTER_RUNTIME_DIR": jupyter_home / "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": jupyter_home / "lab-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": jupyter_home / "lab-workspaces",
+        "IPYTHONDIR": jupyter_home / "ipython",
+    }
+    for folder in folders.values():
+        folder.mkdir(parents=True)
+    # The "get notified about Jupyter news" pop-up would cover the notebook's bottom corner.
+    labconfig = folders["JUPYTER_CONFIG_DIR"] / "labconfig"
+    labconfig.mkdir()
+    page_config = {"disabledExtensions": {ANNOUNCEMENTS_EXTENSION: True}}
+    (labconfig / "page_config.json").write_text(json.dumps(page_config, indent=2) + "\n", encoding="utf-8")
+    return {name: str(folder) for name, folder in folders.items()}
+
+
+def wait_until_serving(server: JupyterServer, timeout: float) -> None:
+    """Wait until ``/api/status`` answers; fail with the server's log if it dies or takes too long."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.process.poll() is not None:
+            pytest.fail(f"JupyterLab exited with {server.process.returncode}. Its log:\n{server.log_tail()}")
+        try:
+            server.api("GET", "/api/status")
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"JupyterLab did not answer within {timeout:.0f} s. Its log:\n{server.log_tail()}")
+        time.sleep(0.2)
+
+
+def stop_server(server: JupyterServer) -> None:
+    """Shut its kernels down, then stop JupyterLab with SIGTERM (SIGKILL if it will not go)."""
+    if server.process.poll() is None:
+        try:
+            server.delete_sessions_and_kernels()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass  # the server is going anyway; SIGTERM below also shuts its kernels down
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=SERVER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@pytest.fixture(scope="module")
+def jupyter_server(chromium_executable: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    """Start JupyterLab on a temporary copy of the notebooks; stop it after the module's tests.
+
+    ``chromium_executable`` comes first so that a machine without the browser skips (or fails)
+    before starting anything.
+    """
+    base = tmp_path_factory.mktemp("jupyterlab")
+    root_dir = base / "notebooks"
+    shutil.copytree(NOTEBOOKS, root_dir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    environment = {**os.environ, **write_jupyter_config(base / "jupyter")}
+    port = find_free_port()
+    token = secrets.token_hex(24)
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}",
+        "--allow-root", "--LabApp.expose_app_in_browser=True",
+    ]
+    log_file = base / "jupyterlab.log"
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=base)
+    server = JupyterServer(f"http://127.0.0.1:{port}", token, root_dir, log_file, process)
+    try:
+        wait_until_serving(server, SERVER_START_SECONDS)
+        yield server
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_executable: Path) -> Iterator[Browser]:
+    """Launch headless Chromium for the module's tests."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium_executable), args=CHROMIUM_FLAGS)
+        expect.set_options(timeout=EXPECT_SECONDS * 1000)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+class JupyterLabPage:
+    """One browser page on JupyterLab, with the waits and checks the notebook tests need.
+
+    Every failure it reports (``explaining``) carries a screenshot's path, the notebook's state
+    as JupyterLab's own model sees it, and the page's visible text.
+    """
+
+    def __init__(self, page: Page, server: JupyterServer, artifacts: Path, workspace: str) -> None:
+        self.page = page
+        self.server = server
+        self.artifacts = artifacts
+        self.workspace = workspace
+        self.notebook = ""
+
+    def open_notebook(self, notebook: str) -> dict[str, Any]:
+        """Open ``notebook`` in a fresh workspace, make it active, wait for its kernel to be ready."""
+        self.notebook = notebook
+        with self.explaining("Opening the notebook in JupyterLab"):
+            self.page.goto(self.server.lab_url(self.workspace, notebook))
+            self.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+            self.page.evaluate("async () => { await window.jupyterapp.restored; }")
+            self.page.wait_for_function(f"() => ({NOTEBOOK_STATE_JS})({json.dumps(notebook)}).found", timeout=60_000)
+            # Run All acts on the active notebook: click a cell, as a person would.
+            self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.click()
+        return self.wait_for(
+            lambda state: state["active"] and state["session_ready"] and state["kernel_status"] == "idle"
+            and state["connection_status"] == "connected",
+            KERNEL_READY_SECONDS, "the notebook to be active with its kernel connected and idle",
+        )
+
+    def state(self) -> dict[str, Any]:
+        """Return the open notebook's kernel status and cells, from JupyterLab's model."""
+        return self.page.evaluate(NOTEBOOK_STATE_JS, self.notebook)
+
+    def wait_for(self, condition: Callable[[dict[str, Any]], bool], timeout: float, what: str) -> dict[str, Any]:
+        """Poll the notebook's state until ``condition(state)`` holds; fail after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state()
+            if state["found"] and condition(state):
+                return state
+            if time.monotonic() > deadline:
+                self.fail(f"Timed out after {timeout:.0f} s waiting for {what}.", state)
+            time.sleep(0.25)
+
+    def run_all(self) -> dict[str, Any]:
+        """Clear the outputs, Run All, and wait until the kernel is truly done; return the state.
+
+        Done means: the kernel idle, no cell queued or running, every code cell with an execution
+        count, holding for ``SETTLE_SECONDS``. Idle with cells unrun for ``STALL_SECONDS`` fails.
+        """
+        with self.explaining("Starting Run All"):
+            self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+            self.page.evaluate(RUN_ALL_JS)
+        deadline = time.monotonic() + RUN_ALL_SECONDS
+        quiet_since: float | None = None
+        while True:
+            state = self.state()
+            now = time.monotonic()
+            code_cells = code_cells_of(state)
+            quiet = (
+                state["found"] and state["kernel_status"] == "idle"
+                and not any(cell["running"] for cell in code_cells)
+            )
+            quiet_since = (quiet_since or now) if quiet else None
+            finished = quiet and all(cell["execution_count"] is not None for cell in code_cells)
+            if finished and now - quiet_since >= SETTLE_SECONDS:
+                return state
+            if quiet and not finished and now - quiet_since >= STALL_SECONDS:
+                errors = "; ".join(find_output_problems(state)) or "no error output (kernel idle, nothing queued)"
+                self.fail(f"Run All stopped with code cells unrun: {errors}.", state)
+            if now > deadline:
+                self.fail(f"Run All did not finish within {RUN_ALL_SECONDS:.0f} s.", state)
+            time.sleep(0.25)
+
+    def assert_ran_cleanly(self, state: dict[str, Any]) -> None:
+        """Assert every code cell ran, none shows an error or a traceback, every widget rendered."""
+        problems = find_output_problems(state)
+        problems += [f"cell {cell['index']} has no execution count" for cell in code_cells_of(state)
+                     if cell["execution_count"] is None]
+        shown_tracebacks = self.page.locator(STDERR_OUTPUT_SELECTOR, has_text="Traceback").count()
+        if shown_tracebacks:
+            problems.append(f"the page shows {shown_tracebacks} traceback output(s)")
+        widget_outputs = sum(WIDGET_VIEW_MIME in output["mime_types"]
+                             for cell in code_cells_of(state) for output in cell["outputs"])
+        rendered_widgets = self.page.locator(RENDERED_WIDGET_SELECTOR).count()
+        if rendered_widgets != widget_outputs:
+            problems.append(f"{widget_outputs} widget output(s) in the model, {rendered_widgets} rendered as widgets")
+        broken_widgets = self.page.get_by_text("Error displaying widget").count()
+        if broken_widgets:
+            problems.append(f"{broken_widgets} widget(s) failed to display")
+        if problems:
+            self.fail("The notebook did not run cleanly: " + "; ".join(problems), state)
+
+    def button(self, label: str, *, exact: bool = True) -> Locator:
+        """Return the ipywidgets button(s) labelled ``label`` (or starting with it if not exact)."""
+        pattern = re.escape(label) + ("$" if exact else "")
+        return self.page.locator(".widget-button").filter(has_text=re.compile("^" + pattern))
+
+    def button_output(self, button: Locator) -> Locator:
+        """Return the Output widget under a button made by ``runbook_lib.widgets.action_button``."""
+        return button.locator("xpath=..").locator(".widget-output")
+
+    def screenshot(self, name: str) -> Path:
+        """Save a screenshot of the page into the test's folder and return its path."""
+        path = self.artifacts / name
+        self.page.screenshot(path=str(path))
+        return path
+
+    def visible_text(self) -> str:
+        """Return the page's visible text (the end of it, when long)."""
+        try:
+            text = self.page.inner_text("body", timeout=5_000)
+        except PlaywrightError as error:
+            return f"(could not read the page's text: {error})"
+        return text if len(text) <= PAGE_TEXT_LIMIT else "...\n" + text[-PAGE_TEXT_LIMIT:]
+
+    def describe(self, state: dict[str, Any] | None = None) -> str:
+        """Return a screenshot's path, the notebook's state and the page's visible text.
+
+        The screenshot shows the first error or traceback output, if the page has one.
+        """
+        try:
+            errors = self.page.locator(STDERR_OUTPUT_SELECTOR)
+            if errors.count():
+                errors.first.scroll_into_view_if_needed(timeout=5_000)
+            shot = str(self.screenshot("failure.png"))
+        except PlaywrightError as error:
+            shot = f"(no screenshot: {error})"
+        if state is None:
+            try:
+                state = self.state()
+            except PlaywrightError as error:
+                state = {"error": str(error)}
+        return (
+            f"Screenshot: {shot}\nNotebook state (JupyterLab's model):\n{summarize_state(state)}"
+            f"\nVisible page text:\n{self.visible_text()}"
+        )
+
+    def fail(self, message: str, state: dict[str, Any] | None = None) -> NoReturn:
+        """Fail the test with ``message`` and everything that shows what the page looked like."""
+        pytest.fail(f"{self.notebook}: {message}\n{self.describe(state)}", pytrace=False)
+
+    @contextmanager
+    def explaining(self, what: str) -> Iterator[None]:
+        """Turn a failed assertion or Playwright timeout inside the block into a described failure."""
+        try:
+            yield
+        except (AssertionError, PlaywrightError) as error:
+            self.fail(f"{what}: {error}")
+
+
+@pytest.fixture
+def lab(
+    jupyter_server: JupyterServer, browser: Browser, sandbox: SandboxClient, tmp_path: Path
+) -> Iterator[JupyterLabPage]:
+    """Return a fresh page on JupyterLab, the sandbox reset; delete its kernels afterwards."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    # A workspace of its own: JupyterLab would otherwise reopen the previous test's notebook.
+    workspace = f"test-{secrets.token_hex(6)}"
+    try:
+        yield JupyterLabPage(page, jupyter_server, tmp_path, workspace)
+    finally:
+        context.close()
+        jupyter_server.delete_sessions_and_kernels()

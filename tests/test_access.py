@@ -1,0 +1,210 @@
+"""Users, permission sets and assignments: planning (pure), applying and drift, on the sandbox."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from botocore.stub import Stubber
+
+from runbook_lib.aws import AwsContext
+from runbook_lib.errors import AwsCallError, RunbookError
+from runbook_lib.sandbox import SandboxClient
+from runbook_lib.steps import access
+from runbook_lib.steps.identity_center import IdentityCenterInstance, require_instance
+
+ACCOUNT = "123456789012"
+S3 = "arn:aws:iam::aws:policy/AmazonS3FullAccess"
+LAMBDA = "arn:aws:iam::aws:policy/AWSLambda_FullAccess"
+INSTANCE = IdentityCenterInstance("arn:aws:sso:::instance/ssoins-0000000000000000", "d-0000000000", ACCOUNT, "ACTIVE")
+
+
+def spec_for(*policies: str, group: str = "", email: str = "ada@example.com", hours: str = "PT4H") -> access.AccessSpec:
+    return access.AccessSpec(
+        user=access.UserSpec("ada-developer", "Ada", "Lovelace", "Ada Lovelace", email),
+        permission_set=access.PermissionSetSpec("DeveloperAccess", "test", tuple(policies), hours),
+        group_name=group,
+    )
+
+
+def empty_state() -> access.AccessState:
+    return access.AccessState(ACCOUNT, INSTANCE, None, None, False, None, False)
+
+
+def operations(plan) -> list[tuple[str, str]]:
+    return [(change.operation, change.argument) for change in plan.changes]
+
+
+@pytest.fixture
+def instance(sandbox: SandboxClient, ctx: AwsContext) -> IdentityCenterInstance:
+    ctx.client("organizations").create_organization(FeatureSet="ALL")
+    sandbox.play_console_step("enable-identity-center")
+    return require_instance(ctx)
+
+
+def apply_spec(ctx: AwsContext, instance: IdentityCenterInstance, spec: access.AccessSpec):
+    """Read, plan and apply; return the plan and the mutating calls it made."""
+    state = access.read_access_state(ctx, instance, ACCOUNT, spec)
+    plan = access.plan_access("04", state, spec)
+    before = len(ctx.recorder.calls)
+    access.apply_access(ctx, plan, state, spec)
+    return plan, [str(call) for call in ctx.recorder.calls[before:] if call.mutating]
+
+
+# --- planning, pure ---------------------------------------------------------------------------
+
+
+def test_new_account_plans_user_permission_set_policies_assignment_then_provisioning():
+    plan = access.plan_access("04", empty_state(), spec_for(S3, LAMBDA))
+    assert operations(plan) == [
+        ("create_user", ""), ("create_permission_set", ""),
+        ("attach_managed_policy", S3), ("attach_managed_policy", LAMBDA),
+        ("create_account_assignment", ""), ("provision_permission_set", ""),
+    ]
+
+
+def test_group_mode_plans_the_group_and_the_membership_and_assigns_the_group():
+    plan = access.plan_access("04", empty_state(), spec_for(S3, group="Developers"))
+    assert operations(plan)[:3] == [("create_user", ""), ("create_group", ""), ("create_group_membership", "")]
+    assert "group Developers" in plan.changes[-2].resource
+
+
+def test_drift_detaches_what_was_not_asked_attaches_what_is_missing_and_reprovisions():
+    current = access.PermissionSetState("arn:ps", "DeveloperAccess", "PT1H", frozenset({S3, "arn:extra"}), True, True)
+    state = dataclasses.replace(
+        empty_state(), user=access.UserState("u-1", "ada-developer", "ada@example.com", "Ada"),
+        permission_set=current, principal_assigned=True,
+    )
+    plan = access.plan_access("04", state, spec_for(S3, LAMBDA))
+    assert operations(plan) == [
+        ("update_session_duration", ""), ("attach_managed_policy", LAMBDA),
+        ("detach_managed_policy", "arn:extra"), ("delete_inline_policy", ""), ("provision_permission_set", ""),
+    ]
+    assert all("Drift" in change.details for change in plan.changes[:-1])
+
+
+def test_an_existing_user_with_another_email_is_a_conflict_never_applied():
+    state = dataclasses.replace(empty_state(), user=access.UserState("u-1", "ada-developer", "old@example.com", "Ada"))
+    plan = access.plan_access("04", state, spec_for(S3))
+    conflict = plan.changes[0]
+    assert conflict.action == "conflict" and "old@example.com" in conflict.details
+    assert conflict not in plan.api_changes and plan.conflicts == (conflict,)
+
+
+def test_a_finished_state_plans_nothing():
+    done = access.PermissionSetState("arn:ps", "DeveloperAccess", "PT4H", frozenset({S3}), False, True)
+    state = access.AccessState(
+        ACCOUNT, INSTANCE, access.UserState("u", "ada-developer", "ADA@example.com", "Ada"), None, False, done, True,
+    )
+    assert access.plan_access("04", state, spec_for(S3)).is_empty
+
+
+# --- applying on the sandbox --------------------------------------------------------------------
+
+
+def test_apply_then_rerun_plans_nothing_and_makes_no_write(ctx, instance):
+    spec = spec_for(S3, LAMBDA)
+    plan, writes = apply_spec(ctx, instance, spec)
+    assert writes == [
+        "identitystore:CreateUser", "sso-admin:CreatePermissionSet",
+        "sso-admin:AttachManagedPolicyToPermissionSet", "sso-admin:AttachManagedPolicyToPermissionSet",
+        "sso-admin:CreateAccountAssignment", "sso-admin:ProvisionPermissionSet",
+    ]
+    again, writes_again = apply_spec(ctx, instance, spec)
+    assert again.is_empty and writes_again == []
+    state = access.read_access_state(ctx, instance, ACCOUNT, spec)
+    assert all(check.status == "PASS" for check in access.verify_access(state, spec))
+
+
+def test_changing_the_services_is_drift_that_apply_fixes(ctx, instance):
+    apply_spec(ctx, instance, spec_for(S3, LAMBDA))
+    changed = spec_for(S3, hours="PT2H")
+    plan, writes = apply_spec(ctx, instance, changed)
+    assert [change.operation for change in plan.changes] == [
+        "update_session_duration", "detach_managed_policy", "provision_permission_set"]
+    assert writes == ["sso-admin:UpdatePermissionSet", "sso-admin:DetachManagedPolicyFromPermissionSet",
+                      "sso-admin:ProvisionPermissionSet"]
+    state = access.read_access_state(ctx, instance, ACCOUNT, changed)
+    assert state.permission_set.managed_policy_arns == {S3} and state.permission_set.session_duration == "PT2H"
+    assert access.plan_access("04", state, changed).is_empty
+
+
+def test_group_mode_on_the_sandbox_assigns_the_group(ctx, instance):
+    spec = spec_for(S3, group="Developers")
+    apply_spec(ctx, instance, spec)
+    state = access.read_access_state(ctx, instance, ACCOUNT, spec)
+    assert state.group_id and state.user_in_group and state.principal_assigned
+    assignments = ctx.client("sso-admin").list_account_assignments(
+        InstanceArn=instance.instance_arn, AccountId=ACCOUNT, PermissionSetArn=state.permission_set.arn,
+    )["AccountAssignments"]
+    assert [(a["PrincipalType"], a["PrincipalId"]) for a in assignments] == [("GROUP", state.group_id)]
+
+
+def test_an_inline_policy_added_by_hand_is_drift(ctx, instance):
+    spec = spec_for(S3)
+    apply_spec(ctx, instance, spec)
+    arn = access.find_permission_set(ctx, instance.instance_arn, "DeveloperAccess")
+    ctx.client("sso-admin").put_inline_policy_to_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn,
+        InlinePolicy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}',
+    )
+    plan, writes = apply_spec(ctx, instance, spec)
+    assert [change.operation for change in plan.changes] == ["delete_inline_policy", "provision_permission_set"]
+    assert "sso-admin:DeleteInlinePolicyFromPermissionSet" in writes
+
+
+def test_two_permission_sets_of_one_name_are_refused_not_guessed(ctx, instance):
+    for _ in range(2):  # moto allows it; AWS would not
+        ctx.client("sso-admin").create_permission_set(InstanceArn=instance.instance_arn, Name="DeveloperAccess")
+    with pytest.raises(RunbookError, match="2 permission sets are named 'DeveloperAccess'"):
+        access.read_access_state(ctx, instance, ACCOUNT, spec_for(S3))
+
+
+def test_a_user_with_another_email_is_left_as_it_is(ctx, instance):
+    apply_spec(ctx, instance, spec_for(S3))
+    plan, writes = apply_spec(ctx, instance, spec_for(S3, email="new@example.com"))
+    assert [change.action for change in plan.changes] == ["conflict"]
+    assert writes == []
+    assert access.find_user(ctx, instance.identity_store_id, "ada-developer").email == "ada@example.com"
+
+
+# --- asynchronous status --------------------------------------------------------------------
+
+
+REQUEST = "11111111-2222-3333-4444-555555555555"
+
+
+def test_a_failed_assignment_shows_aws_reason(ctx):
+    sso_admin = ctx.client("sso-admin")
+    with Stubber(sso_admin) as stub:
+        stub.add_response("create_account_assignment", {"AccountAssignmentCreationStatus": {"Status": "IN_PROGRESS", "RequestId": REQUEST}})
+        stub.add_response("describe_account_assignment_creation_status", {"AccountAssignmentCreationStatus": {
+            "Status": "FAILED", "RequestId": REQUEST, "FailureReason": "Received a 404 status error: No principal"}})
+        with pytest.raises(AwsCallError) as failed:
+            access.create_account_assignment(ctx, INSTANCE.instance_arn, ACCOUNT, "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000000", "u-1", "USER")
+    assert "No principal" in str(failed.value) and failed.value.code == "FAILED"
+
+
+def test_provisioning_in_progress_is_polled_until_it_succeeds(ctx):
+    sso_admin = ctx.client("sso-admin")
+    with Stubber(sso_admin) as stub:
+        stub.add_response("provision_permission_set", {"PermissionSetProvisioningStatus": {"Status": "IN_PROGRESS", "RequestId": REQUEST}})
+        stub.add_response("describe_permission_set_provisioning_status",
+                          {"PermissionSetProvisioningStatus": {"Status": "SUCCEEDED", "RequestId": REQUEST}},
+                          {"InstanceArn": INSTANCE.instance_arn, "ProvisionPermissionSetRequestId": REQUEST})
+        access.provision_permission_set(ctx, INSTANCE.instance_arn, "arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-0000000000000000", ACCOUNT)
+        stub.assert_no_pending_responses()
+
+
+def test_wait_for_status_sleeps_between_reads_and_gives_up_when_time_is_out():
+    statuses = iter([{"Status": "IN_PROGRESS"}, {"Status": "IN_PROGRESS"}, {"Status": "SUCCEEDED"}])
+    naps: list[float] = []
+    assert access.wait_for_status(lambda: next(statuses), what="x", sleep=naps.append)["Status"] == "SUCCEEDED"
+    assert naps == [2.0, 2.0]
+    with pytest.raises(AwsCallError, match="still in progress"):
+        access.wait_for_status(lambda: {"Status": "IN_PROGRESS"}, what="x", timeout_seconds=0, sleep=naps.append)
+
+
+def test_an_assignment_needs_a_principal_and_a_permission_set(ctx):
+    with pytest.raises(RunbookError, match="missing"):
+        access.create_account_assignment(ctx, INSTANCE.instance_arn, ACCOUNT, "arn:ps", "", "USER")
