@@ -18,14 +18,9 @@ import pytest
 
 from runbook_lib.aws import AwsContext, sandbox_context
 from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, SandboxClient, SandboxProcess, start_sandbox
-from sandbox_seeds import SEED, prepare_account_for
+from sandbox_seeds import ISOLATED_VARIABLES, SEED, isolated_variables, prepare_account_for
 
 
-ISOLATED_VARIABLES = (
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-)
 
 _session: dict[str, object] = {}
 
@@ -38,14 +33,7 @@ def pytest_configure(config: pytest.Config) -> None:
     atexit.register(shutil.rmtree, home, True)
     for name in ISOLATED_VARIABLES:
         os.environ.pop(name, None)
-    os.environ.update({
-        "HOME": str(home),
-        "RUNBOOK_HOME": str(home / ".runbook"),
-        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    })
+    os.environ.update(isolated_variables(home))
     sandbox = start_sandbox(log_dir=home / "sandbox")
     _session["sandbox"] = sandbox
     os.environ[SANDBOX_URL_VARIABLE] = sandbox.url

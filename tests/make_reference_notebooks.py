@@ -43,8 +43,7 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REFERENCE_DIR = TESTS_DIR / "notebooks"
 
 sys.path.insert(0, str(TESTS_DIR))
-from conftest import ISOLATED_VARIABLES  # noqa: E402  (one source of truth with the tests)
-from sandbox_seeds import prepare_account_for  # noqa: E402
+from sandbox_seeds import ISOLATED_VARIABLES, isolated_variables, prepare_account_for  # noqa: E402  (as the tests)
 
 CELL_TIMEOUT_SECONDS = 300
 """Per cell; interactive runs never poll, so a cell this slow is a bug, not AWS being slow."""
@@ -88,16 +87,8 @@ def isolated_environment(sandbox_url: str) -> Iterator[Path]:
         for name in list(os.environ):
             if name in ISOLATED_VARIABLES or name.startswith("AWS_ENDPOINT_URL_"):
                 del os.environ[name]
-        os.environ.update({
-            "HOME": str(home),
-            "RUNBOOK_HOME": str(home / ".runbook"),
-            "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            SANDBOX_URL_VARIABLE: sandbox_url,
-            "AWS_ENDPOINT_URL": sandbox_url,
-        })
+        os.environ.update(isolated_variables(home))
+        os.environ.update({SANDBOX_URL_VARIABLE: sandbox_url, "AWS_ENDPOINT_URL": sandbox_url})
         yield home
     finally:
         os.environ.clear()

@@ -452,6 +452,17 @@ def wait_for_status(
         sleep(2.0)
 
 
+def follow_request(started: dict[str, Any], describe: Callable[[str], dict[str, Any]], *, what: str) -> dict[str, Any]:
+    """Wait for an asynchronous sso-admin request: its first status, then ``describe(RequestId)``.
+
+    Raises:
+        AwsCallError: when AWS reports FAILED (with AWS's reason) or time runs out.
+    """
+    if started.get("Status") == "IN_PROGRESS":
+        return wait_for_status(lambda: describe(started["RequestId"]), what=what)
+    return wait_for_status(lambda: started, what=what)
+
+
 def provision_permission_set(ctx: AwsContext, instance_arn: str, permission_set_arn: str, account_id: str) -> None:
     """Provision the permission set to the account and wait for AWS to finish.
 
@@ -461,12 +472,10 @@ def provision_permission_set(ctx: AwsContext, instance_arn: str, permission_set_
     started = sso_admin.provision_permission_set(
         InstanceArn=instance_arn, PermissionSetArn=permission_set_arn, TargetType="AWS_ACCOUNT", TargetId=account_id,
     )["PermissionSetProvisioningStatus"]
-    if started.get("Status") in ("SUCCEEDED", "FAILED"):
-        wait_for_status(lambda: started, what="sso:ProvisionPermissionSet")
-        return
-    wait_for_status(
-        lambda: sso_admin.describe_permission_set_provisioning_status(
-            InstanceArn=instance_arn, ProvisionPermissionSetRequestId=started["RequestId"],
+    follow_request(
+        started,
+        lambda request_id: sso_admin.describe_permission_set_provisioning_status(
+            InstanceArn=instance_arn, ProvisionPermissionSetRequestId=request_id,
         )["PermissionSetProvisioningStatus"],
         what="sso:ProvisionPermissionSet",
     )
@@ -492,12 +501,10 @@ def create_account_assignment(
         InstanceArn=instance_arn, TargetId=account_id, TargetType="AWS_ACCOUNT",
         PermissionSetArn=permission_set_arn, PrincipalType=principal_type, PrincipalId=principal_id,
     )["AccountAssignmentCreationStatus"]
-    if started.get("Status") in ("SUCCEEDED", "FAILED"):
-        wait_for_status(lambda: started, what="sso:CreateAccountAssignment")
-        return
-    wait_for_status(
-        lambda: sso_admin.describe_account_assignment_creation_status(
-            InstanceArn=instance_arn, AccountAssignmentCreationRequestId=started["RequestId"],
+    follow_request(
+        started,
+        lambda request_id: sso_admin.describe_account_assignment_creation_status(
+            InstanceArn=instance_arn, AccountAssignmentCreationRequestId=request_id,
         )["AccountAssignmentCreationStatus"],
         what="sso:CreateAccountAssignment",
     )
