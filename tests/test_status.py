@@ -36,6 +36,8 @@ def test_the_steps_in_order() -> None:
     assert [definition.step for definition in STEPS] == [
         "01_secure_root_user",
         "02_enable_identity_center",
+        "03_create_admin_user",
+        "04_create_developer_user",
     ]
 
 
@@ -62,7 +64,36 @@ def test_after_everything_both_steps_done(sandbox: SandboxClient, ctx: AwsContex
     assert [(found.status, found.detail) for found in statuses] == [
         (DONE, "Verified."),
         (DONE, "Verified."),
+        (TO_DO, "Left: user Admin; permission set AdministratorAccess; assignment AdministratorAccess -> user Admin"),
+        (TO_DO, "Left: a <name>-developer user with its permission set"),
     ]
+
+
+def test_users_steps_wait_for_identity_center_on_a_new_account(ctx: AwsContext) -> None:
+    statuses = by_step(read_step_statuses(ctx, CALLER))
+    for step in ("03_create_admin_user", "04_create_developer_user"):
+        assert statuses[step].status == TO_DO
+        assert statuses[step].detail == "After an earlier step: IAM Identity Center is not enabled in us-east-1 yet."
+
+
+def test_users_steps_done_once_admin_and_a_developer_have_access(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    from runbook_lib.steps import access, admin_user, developer_user
+
+    identity_center.create_organization(ctx, CALLER.account_id)
+    sandbox.play_console_step("enable-identity-center")
+    instance = identity_center.require_instance(ctx)
+    admin = admin_user.build_admin_spec(
+        user_name="Admin", given_name="Ada", family_name="L", display_name="", email="ada@example.com",
+        permission_set_name="AdministratorAccess", session_duration_hours=2, group_name="")
+    developer, _ = developer_user.build_developer_spec(
+        developer_name="ada", given_name="Ada", family_name="L", display_name="", email="ada@example.com",
+        services=["s3"], permission_set_name="DeveloperAccess", session_duration_hours=4, group_name="")
+    for spec in (admin, developer):
+        state = access.read_access_state(ctx, instance, CALLER.account_id, spec)
+        access.apply_access(ctx, access.plan_access("x", state, spec), state, spec)
+    statuses = by_step(read_step_statuses(ctx, CALLER))
+    assert (statuses["03_create_admin_user"].status, statuses["03_create_admin_user"].detail) == (DONE, "Verified.")
+    assert statuses["04_create_developer_user"].status == DONE
 
 
 def test_partly_done_lists_only_what_is_left(sandbox: SandboxClient, ctx: AwsContext) -> None:

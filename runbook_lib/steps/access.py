@@ -150,6 +150,30 @@ def find_user(ctx: AwsContext, identity_store_id: str, user_name: str) -> UserSt
     return UserState(user_id, user["UserName"], primary.get("Value", ""), user.get("DisplayName", ""))
 
 
+def find_users_with_suffix(ctx: AwsContext, identity_store_id: str, suffix: str) -> list[UserState]:
+    """Return every user whose user name ends with ``suffix`` (a listing: no lookup by suffix).
+
+    IAM actions: ``identitystore:ListUsers``.
+    """
+    return [
+        UserState(user["UserId"], user["UserName"], "", user.get("DisplayName", ""))
+        for user in paginate(ctx.client("identitystore"), "list_users", "Users", IdentityStoreId=identity_store_id)
+        if user["UserName"].endswith(suffix)
+    ]
+
+
+def has_any_assignment(ctx: AwsContext, instance_arn: str, account_id: str, user_id: str) -> bool:
+    """Return True when the user holds any permission set on the account (directly).
+
+    IAM actions: ``sso:ListAccountAssignmentsForPrincipal``.
+    """
+    assignments = paginate(
+        ctx.client("sso-admin"), "list_account_assignments_for_principal", "AccountAssignments",
+        InstanceArn=instance_arn, PrincipalId=user_id, PrincipalType="USER",
+    )
+    return any(assignment.get("AccountId") == account_id for assignment in assignments)
+
+
 def find_group(ctx: AwsContext, identity_store_id: str, group_name: str) -> str | None:
     """Return the id of the group with this display name, or None.
 

@@ -14,6 +14,8 @@ from runbook_lib.steps import access, checklist, least_privilege
 from runbook_lib.steps.identity_center import IdentityCenterInstance
 
 STEP_ID = "03_create_admin_user"
+DEFAULT_USER_NAME = "Admin"
+DEFAULT_PERMISSION_SET_NAME = "AdministratorAccess"
 ADMIN_PROOF_ACTION = OUT_OF_SCOPE_ACTION
 """An action only an administrator may do: the Admin's role must be allowed it."""
 

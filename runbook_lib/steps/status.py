@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 from runbook_lib.aws import AwsContext
-from runbook_lib.errors import RunbookError
-from runbook_lib.plan import Plan, Verification
-from runbook_lib.steps import identity_center, secure_root
+from runbook_lib.catalogue import ADMINISTRATOR_ACCESS_ARN
+from runbook_lib.errors import PrerequisiteMissingError, RunbookError
+from runbook_lib.plan import FAIL, PASS, WARN, Change, Check, Plan, Verification
+from runbook_lib.steps import access, admin_user, developer_user, identity_center, secure_root
 from runbook_lib.target import CallerIdentity
 
 if TYPE_CHECKING:
@@ -48,9 +49,56 @@ def assess_identity_center(ctx: AwsContext, caller: CallerIdentity) -> tuple[Pla
     return identity_center.plan_identity_center(state), identity_center.verify_identity_center(state)
 
 
+def assess_admin(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verification]:
+    """Plan and verify step 03 for its default names (``Admin``, ``AdministratorAccess``).
+
+    00_start_here knows neither the Admin's email nor the session length chosen, so it takes
+    both from what exists: it judges the user, the exact policy and the assignment.
+    """
+    instance = identity_center.require_instance(ctx)
+    asked = access.AccessSpec(
+        user=access.UserSpec(admin_user.DEFAULT_USER_NAME, "", "", "", email=""),
+        permission_set=access.PermissionSetSpec(
+            admin_user.DEFAULT_PERMISSION_SET_NAME, "", (ADMINISTRATOR_ACCESS_ARN,), session_duration="PT1H",
+        ),
+    )
+    state = access.read_access_state(ctx, instance, caller.account_id, asked)
+    spec = replace(
+        asked,
+        user=replace(asked.user, email=state.user.email if state.user else ""),
+        permission_set=replace(
+            asked.permission_set,
+            session_duration=state.permission_set.session_duration if state.permission_set else "PT1H",
+        ),
+    )
+    return (
+        access.plan_access(admin_user.STEP_ID, state, spec),
+        Verification(admin_user.STEP_ID, tuple(access.verify_access(state, spec))),
+    )
+
+
+def assess_developer(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verification]:
+    """Judge step 04: a ``*-developer`` user exists and holds a permission set on this account.
+
+    00_start_here does not know which services were chosen; 04 itself judges the policies.
+    """
+    instance = identity_center.require_instance(ctx)
+    developers = access.find_users_with_suffix(ctx, instance.identity_store_id, developer_user.DEVELOPER_SUFFIX)
+    assigned = [user for user in developers if access.has_any_assignment(ctx, instance.instance_arn, caller.account_id, user.user_id)]
+    if assigned:
+        names = ", ".join(user.user_name for user in assigned)
+        return Plan(developer_user.STEP_ID), Verification(developer_user.STEP_ID, (
+            Check("sso_developer_user_assigned", PASS, f"{names} can use this account."),))
+    left = Change("create", "a <name>-developer user with its permission set", "Run 04_create_developer_user.", "create_user")
+    return Plan(developer_user.STEP_ID, (left,)), Verification(developer_user.STEP_ID, (
+        Check("sso_developer_user_assigned", FAIL, "No <name>-developer user with access to this account yet."),))
+
+
 STEPS = (
     StepDefinition(secure_root.STEP_ID, "Secure the root user", assess_root),
     StepDefinition(identity_center.STEP_ID, "Enable IAM Identity Center", assess_identity_center),
+    StepDefinition(admin_user.STEP_ID, "Create the Admin user", assess_admin),
+    StepDefinition(developer_user.STEP_ID, "Create the developer user", assess_developer),
 )
 
 
@@ -58,19 +106,23 @@ def read_step_statuses(ctx: AwsContext, caller: CallerIdentity) -> list[StepStat
     """Return each step's status, judged from live state (reads only).
 
     IAM actions: those of every step's read (``iam:GetAccountSummary``,
-    ``iam:GetCredentialReport``, ``organizations:DescribeOrganization``, ``sso:ListInstances``).
+    ``iam:GetCredentialReport``, ``organizations:DescribeOrganization``, ``sso:ListInstances``,
+    identitystore and sso-admin reads of users, permission sets and assignments).
     """
     statuses = []
     for definition in STEPS:
         try:
             plan, verification = definition.assess(ctx, caller)
+        except PrerequisiteMissingError as waiting:
+            statuses.append(StepStatus(definition.step, definition.title, TO_DO, f"After an earlier step: {str(waiting).splitlines()[0]}"))
+            continue
         except RunbookError as blocked:  # e.g. someone else's organization: say so in the table
             statuses.append(StepStatus(definition.step, definition.title, BLOCKED, str(blocked)))
             continue
         if plan.is_empty and verification.passed:
             statuses.append(StepStatus(definition.step, definition.title, DONE, "Verified."))
         else:
-            left = [change.resource for change in plan.changes] or verification.failures
+            left = list(dict.fromkeys(change.resource for change in plan.changes)) or verification.failures
             statuses.append(StepStatus(definition.step, definition.title, TO_DO, "Left: " + "; ".join(left)))
     return statuses
 
@@ -87,8 +139,6 @@ START_STEP_ID = "00_start_here"
 
 def verify_caller(caller: CallerIdentity) -> Verification:
     """Judge who the runbook acts as: known, and not root."""
-    from runbook_lib.plan import PASS, WARN, Check
-
     return Verification(START_STEP_ID, (
         Check("sts_caller_identity_known", PASS, f"Acting as {caller.arn} in account {caller.account_id}."),
         Check(
