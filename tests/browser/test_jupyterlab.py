@@ -1,17 +1,21 @@
 """The notebooks open in JupyterLab, run top to bottom with "Run All", and their controls work.
 
 A real JupyterLab, a real (headless) Chromium, real ipywidgets: what a person sees and clicks.
-Each test starts from a brand-new seeded sandbox account and a notebook without outputs.
+Each test starts from a seeded sandbox account (holding what earlier steps make) and a notebook
+without outputs.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
-NOTEBOOK_NAMES = ("00_start_here.ipynb", "01_secure_root_user.ipynb", "02_enable_identity_center.ipynb")
-"""The notebooks that run on a brand-new account. From 03 on a step needs the ones before it
-applied (03 stops at "IAM Identity Center is not enabled"), so it needs a prepared sandbox."""
+from sandbox_seeds import prepare_account_for
+
+NOTEBOOK_NAMES = tuple(path.name for path in sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+"""Every step notebook; each runs on the account its earlier steps would leave (as nbval's do)."""
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebooks]
 
@@ -19,7 +23,8 @@ SIMULATE_LABEL = "Simulate the console step (sandbox): "
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOK_NAMES, ids=[name.removesuffix(".ipynb") for name in NOTEBOOK_NAMES])
-def test_notebook_runs_top_to_bottom_with_run_all(lab, notebook):
+def test_notebook_runs_top_to_bottom_with_run_all(lab, sandbox, notebook):
+    prepare_account_for(notebook.removesuffix(".ipynb"), sandbox)
     lab.open_notebook(notebook)
 
     state = lab.run_all()
