@@ -6,6 +6,9 @@ The library never prints or exits; it raises one of these. Notebooks show only t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 
 class RunbookError(Exception):
     """Raised when a runbook step cannot go on; the message says what to do next.
@@ -141,3 +144,142 @@ class StepIncompleteError(RunbookError):
         self.failures = list(failures)
         listed = "\n".join(f"  - {failure}" for failure in failures)
         super().__init__(f"Step {step} is not complete:\n{listed}", advice=advice)
+
+
+class ConfigFileError(RunbookError):
+    """Raised when the AWS CLI config file cannot be read, parsed or written safely.
+
+    The file is left exactly as it was found.
+
+    Attributes:
+        path: The config file, or None when only its text was given.
+        line_number: The offending line (1-based), or None when the problem is the whole file.
+        problem: What is wrong, in words.
+    """
+
+    def __init__(
+        self,
+        path: Path | None,
+        line_number: int | None,
+        problem: str,
+        *,
+        advice: str = "",
+    ) -> None:
+        self.path = path
+        self.line_number = line_number
+        self.problem = problem
+        where = f"The AWS CLI config file {path}" if path is not None else "The AWS CLI config file"
+        if line_number is not None:
+            where += f", line {line_number}"
+        super().__init__(
+            f"{where}: {problem}. The file was not changed.",
+            advice=advice
+            or (
+                "Correct that line in the file (the AWS CLI cannot read the file as it is "
+                "either), then run this step again."
+            ),
+        )
+
+
+class ConfigConflictError(RunbookError):
+    """Raised when a config section to write already exists with other values for our keys.
+
+    Attributes:
+        section: The section, as written between the brackets (e.g. ``profile admin``).
+        differences: ``(key, old, new)`` for each key that differs; ``old`` is None when the
+            key is not set, ``new`` is None when writing would remove the key.
+        other_sections: Further sections that conflict too.
+    """
+
+    def __init__(
+        self,
+        section: str,
+        differences: Sequence[tuple[str, str | None, str | None]],
+        *,
+        other_sections: Sequence[str] = (),
+    ) -> None:
+        self.section = section
+        self.differences = tuple(differences)
+        self.other_sections = tuple(other_sections)
+        listed = "\n".join(
+            f"  {key}: {_shown(old, 'not set')} -> {_shown(new, 'removed')}"
+            for key, old, new in self.differences
+        )
+        message = f"[{section}] is already in the AWS CLI config file with other values:\n{listed}"
+        if self.other_sections:
+            others = ", ".join(f"[{name}]" for name in self.other_sections)
+            message += f"\nAlso conflicting: {others}"
+        what = "sso_session name" if section.startswith("sso-session") else "profile name"
+        super().__init__(
+            message,
+            advice=(
+                "Nothing was written. To replace these values, run the write again with "
+                "replace_conflicts=True (your other keys in the section are kept and a backup "
+                f"of the file is made); or choose another {what}."
+            ),
+        )
+
+
+def _shown(value: str | None, missing: str) -> str:
+    """Return a config value quoted for a message, or ``(missing)`` when there is none."""
+    return f"({missing})" if value is None else repr(value)
+
+
+class SignInError(RunbookError):
+    """Raised when a sign-in through IAM Identity Center's device authorization does not finish.
+
+    Attributes:
+        user_code: The code the person was shown (not a secret: it is useless without approval).
+    """
+
+    def __init__(self, message: str, *, user_code: str, advice: str) -> None:
+        self.user_code = user_code
+        super().__init__(message, advice=advice)
+
+
+class DeviceCodeExpiredError(SignInError):
+    """Raised when the sign-in code expired before the person approved it in the browser.
+
+    Attributes:
+        expires_in: How long the code was valid, in seconds.
+    """
+
+    def __init__(self, user_code: str, expires_in: int) -> None:
+        self.expires_in = expires_in
+        super().__init__(
+            f"The sign-in code {user_code} expired before it was approved "
+            f"(a code is valid for {expires_in} seconds).",
+            user_code=user_code,
+            advice="Start the sign-in again (run the cell again), open the new link and click "
+            "'Allow' within that time.",
+        )
+
+
+class DeviceAuthorizationDeniedError(SignInError):
+    """Raised when the person clicked "Deny" on the sign-in request in the access portal."""
+
+    def __init__(self, user_code: str) -> None:
+        super().__init__(
+            f"The sign-in request with the code {user_code} was denied in the access portal.",
+            user_code=user_code,
+            advice="If that was a slip, start the sign-in again and click 'Allow'. If you did not "
+            "start this sign-in yourself, leave it denied and tell your administrator.",
+        )
+
+
+class SignInTimeoutError(SignInError):
+    """Raised when nobody approved the sign-in within the time the runbook waits for it.
+
+    Attributes:
+        timeout_seconds: How long the runbook waited.
+    """
+
+    def __init__(self, user_code: str, timeout_seconds: float) -> None:
+        self.timeout_seconds = timeout_seconds
+        super().__init__(
+            f"The sign-in with the code {user_code} was not approved within "
+            f"{timeout_seconds:.0f} seconds.",
+            user_code=user_code,
+            advice="Start the sign-in again, open the link it shows, sign in and click 'Allow' "
+            "(or give `timeout_seconds` more time).",
+        )

@@ -107,6 +107,54 @@ class SandboxClient:
             query["user"] = user
         return self.request("POST", f"console/{step}", **query)["done"]
 
+    def approve_device(self, user_code: str, user: str, *, deny: bool = False) -> str:
+        """Play the person who signs in to the access portal and allows (or denies) a sign-in.
+
+        This is what the person does on the page ``verification_uri_complete`` opens, after
+        signing in as ``user``; headless runs and tests play it here.
+
+        Args:
+            user_code: The code the tool shows, e.g. ``BCDF-GHJK``.
+            user: The Identity Center user's ``UserName`` who signs in.
+            deny: Click "Deny" instead of "Allow".
+
+        Returns:
+            What happened, in a sentence.
+
+        Raises:
+            SandboxError: for an unknown, expired or already decided code, or an unknown user.
+        """
+        query = {"user_code": user_code, "user": user}
+        if deny:
+            query["deny"] = "true"
+        return self.request("POST", "console/approve-device", **query)["done"]
+
+    def configure_sign_in(
+        self,
+        *,
+        device_code_seconds: int | None = None,
+        interval_seconds: int | None = None,
+        access_token_seconds: int | None = None,
+    ) -> dict[str, int]:
+        """Shorten (or lengthen) the sign-in's lifetimes until the next reset; return them all.
+
+        Args:
+            device_code_seconds: How long a device code and its user code live (AWS: 600).
+            interval_seconds: The polling interval ``StartDeviceAuthorization`` asks for (AWS: 1).
+            access_token_seconds: How long an access token lives.
+
+        Raises:
+            SandboxError: for a value the sandbox refuses.
+        """
+        wanted = {
+            "device_code_seconds": device_code_seconds,
+            "interval_seconds": interval_seconds,
+            "access_token_seconds": access_token_seconds,
+        }
+        return self.request(
+            "POST", "sign-in/settings", **{name: str(value) for name, value in wanted.items() if value is not None}
+        )
+
 
 def parse_answer(body: bytes) -> dict[str, Any] | None:
     """Return a control route's JSON object, or None when the body is not one.

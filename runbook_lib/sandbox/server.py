@@ -10,11 +10,16 @@ plain Python objects here and nowhere else:
 - root starts with MFA off and one active access key, as a careless new account would, and both
   show in ``iam:GetAccountSummary`` and in the credential report's ``<root_account>`` row;
 - provisioning a permission set creates its ``AWSReservedSSO_*`` role in IAM (``reserved_roles``);
-- ``iam:SimulatePrincipalPolicy``, which moto lacks, is answered (``simulator``).
+- ``iam:SimulatePrincipalPolicy``, which moto lacks, is answered (``simulator``);
+- ``sso-oidc`` (the device authorization sign-in, ``oidc``) and the SSO portal API (``sso``,
+  ``portal``), which moto lacks entirely, are answered at the sandbox's URL, as boto3 calls them
+  with ``AWS_ENDPOINT_URL``.
 
 The console steps that have no API are played through ``POST /_sandbox/console/<step>``
-(``console``); the sandbox's state is read with ``GET /_sandbox/state`` and cleared with
-``POST /_sandbox/reset``.
+(``console``), and a person's "Allow" of a sign-in through
+``POST /_sandbox/console/approve-device?user_code=...&user=...`` (or in a browser on
+``GET /_sandbox/device``); the sandbox's state is read with ``GET /_sandbox/state`` and cleared with
+``POST /_sandbox/reset``; ``POST /_sandbox/sign-in/settings`` shortens the sign-in's lifetimes.
 """
 
 from __future__ import annotations
@@ -26,10 +31,35 @@ import signal
 import sys
 import threading
 from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
 
+from runbook_lib.sandbox import oidc, portal
 from runbook_lib.sandbox.console import STATE, ConsoleStepRefused, describe_account, play_console_step
 from runbook_lib.sandbox.reserved_roles import provision_reserved_role
+from runbook_lib.sandbox.rest_json import (
+    BEARER_TOKEN_ENVIRON,
+    BEARER_TOKEN_HEADER,
+    Answer,
+    ApiRequest,
+    ServiceError,
+    error_answer,
+    read_request,
+)
 from runbook_lib.sandbox.simulator import answer_simulation
+
+SIGN_IN_ROUTES: dict[tuple[str, str], tuple[Callable[[ApiRequest], Answer], str]] = {
+    # (method, path) as botocore's service models route them: (operation, error namespace)
+    ("POST", "/client/register"): (oidc.register_client, oidc.ERROR_NAMESPACE),
+    ("POST", "/device_authorization"): (oidc.start_device_authorization, oidc.ERROR_NAMESPACE),
+    ("POST", "/token"): (oidc.create_token, oidc.ERROR_NAMESPACE),
+    ("GET", "/assignment/accounts"): (portal.list_accounts, portal.ERROR_NAMESPACE),
+    ("GET", "/assignment/roles"): (portal.list_account_roles, portal.ERROR_NAMESPACE),
+    ("GET", "/federation/credentials"): (portal.get_role_credentials, portal.ERROR_NAMESPACE),
+    ("POST", "/logout"): (portal.logout, portal.ERROR_NAMESPACE),
+}
+"""sso-oidc's and the SSO portal's operations: unsigned (botocore never signs them, credentials or
+not), so spotted by method and path; a signed request on these paths is another service's (an S3
+bucket named ``token``, say) and goes to moto."""
 
 ROOT_ROW_TEMPLATE = (
     "<root_account>,arn:aws:iam::{account}:root,2026-01-01T00:00:00+00:00,not_supported,"
@@ -106,14 +136,24 @@ class SandboxApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/_sandbox/device":
+            status, headers, page = self.handle_device_page(environ)
+            start_response(status, headers)
+            return [page]
         if path.startswith("/_sandbox/"):
             status, body = self.handle_control(environ, path[len("/_sandbox/"):])
             payload = json.dumps(body).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
             return [payload]
-        if path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+        route = SIGN_IN_ROUTES.get((method, path))
+        if route is not None and "HTTP_AUTHORIZATION" not in environ:  # signed: another service's
+            status, headers, answer = self.handle_sign_in(environ, *route)
+            start_response(status, headers)
+            return [answer]
+        if path == "/moto-api/reset" and method == "POST":
             with STATE.lock:
-                STATE.clear()  # a reset of moto must also reset what moto does not model
+                clear_sandbox_state()  # a reset of moto must also reset what moto does not model
         simulated = answer_simulation(environ)  # reads a form body, and leaves it for moto
         if simulated is not None:
             status, xml = simulated
@@ -121,10 +161,25 @@ class SandboxApp:
             return [xml]
         return self.moto_app(environ, start_response)
 
+    def handle_sign_in(
+        self, environ: dict[str, Any], operation: Callable[[ApiRequest], Answer], namespace: str
+    ) -> Answer:
+        """Serve one sso-oidc or SSO portal operation, its errors as the service writes them."""
+        try:
+            return operation(read_request(environ, default_account_id()))
+        except ServiceError as error:
+            return error_answer(error, namespace)
+
+    def handle_device_page(self, environ: dict[str, Any]) -> Answer:
+        """Serve the access portal's stand-in: the page to allow or deny a sign-in request."""
+        request = read_request(environ, default_account_id())
+        if request.method == "POST":
+            form = {key: values[-1] for key, values in parse_qs(request.body.decode("utf-8", "replace")).items()}
+            return oidc.submit_device_page(form)
+        return oidc.device_page(request.query.get("user_code", ""))
+
     def handle_control(self, environ: dict[str, Any], route: str) -> tuple[str, dict[str, Any]]:
         """Serve one control route; return an HTTP status line and a JSON body."""
-        from urllib.parse import parse_qs
-
         query = {key: values[-1] for key, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
         method = environ.get("REQUEST_METHOD", "GET")
         account_id = query.get("account", default_account_id())
@@ -133,6 +188,19 @@ class SandboxApp:
                 return "200 OK", describe_account(account_id)
         if route == "reset" and method == "POST":
             return "200 OK", reset_everything(query.get("seed"))
+        if route == "console/approve-device" and method == "POST":
+            try:
+                done = oidc.approve_device(
+                    query.get("user_code", ""), query.get("user", ""), deny=query.get("deny") == "true"
+                )
+            except ConsoleStepRefused as refused:
+                return "409 Conflict", {"error": str(refused)}
+            return "200 OK", {"done": done}
+        if route == "sign-in/settings" and method == "POST":
+            try:
+                return "200 OK", oidc.configure(query)
+            except ValueError as refused:
+                return "400 Bad Request", {"error": str(refused)}
         if route.startswith("console/") and method == "POST":
             step = route[len("console/"):]
             region = query.get("region", "us-east-1")
@@ -155,6 +223,15 @@ def default_account_id() -> str:
     return os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT_ID)
 
 
+def clear_sandbox_state() -> None:
+    """Forget what the sandbox keeps beside moto: console steps, sign-in clients, codes, tokens.
+
+    The caller holds ``STATE.lock``.
+    """
+    STATE.clear()
+    oidc.SIGN_IN.clear()
+
+
 def reset_everything(seed: str | None) -> dict[str, Any]:
     """Clear moto and the sandbox state; with ``seed``, make moto's ids repeatable from here."""
     from moto.moto_api._internal import mock_random
@@ -162,10 +239,31 @@ def reset_everything(seed: str | None) -> dict[str, Any]:
 
     with STATE.lock:
         moto_api_backend.reset()
-        STATE.clear()
+        clear_sandbox_state()
         if seed is not None:
             mock_random.seed(int(seed))
     return {"reset": True, "seed": seed}
+
+
+def bearer_token_request_handler() -> type:
+    """Return werkzeug's request handler, made to keep the SSO portal's bearer token header.
+
+    werkzeug leaves every header with an underscore out of the WSGI environ (so that ``a_b`` cannot
+    pass for ``a-b``), and the portal's ``x-amz-sso_bearer_token`` has one. Only that header is
+    let through, under ``HTTP_X_AMZ_SSO_BEARER_TOKEN``.
+    """
+    from werkzeug.serving import WSGIRequestHandler
+
+    class BearerTokenRequestHandler(WSGIRequestHandler):
+        def make_environ(self) -> dict[str, Any]:
+            environ = super().make_environ()
+            environ.pop(BEARER_TOKEN_ENVIRON, None)  # never from a look-alike header
+            for name, value in self.headers.items():
+                if name.lower() == BEARER_TOKEN_HEADER:
+                    environ[BEARER_TOKEN_ENVIRON] = value
+            return environ
+
+    return BearerTokenRequestHandler
 
 
 def serve(host: str, port: int, ready_file: str | None) -> None:
@@ -175,7 +273,7 @@ def serve(host: str, port: int, ready_file: str | None) -> None:
 
     patch_moto_for_new_accounts()
     app = SandboxApp(DomainDispatcherApplication(create_backend_app))
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=bearer_token_request_handler())
     url = f"http://{host}:{server.server_port}"
     if ready_file:
         temporary = f"{ready_file}.tmp"
