@@ -121,13 +121,14 @@ class StepRun:
             display(plan.to_frame())
         return plan
 
-    def apply(self, plan: Plan, apply_api: Callable[[], list[str]] | None = None) -> None:
+    def apply(self, plan: Plan, apply_api: Callable[[], list[str]] | None = None, *, label: str = "Apply the API changes above") -> None:
         """Apply the plan when asked: API changes first, then console steps (played or guided).
 
         Args:
             plan: The plan shown by ``show_plan``.
             apply_api: Makes the plan's API changes and returns what it did; None when the step
                 has only console changes.
+            label: The interactive button's label.
         """
         if plan.is_empty:
             display("Nothing to apply.")
@@ -140,7 +141,7 @@ class StepRun:
         else:
             from runbook_lib import widgets
 
-            display(widgets.apply_controls(self, plan, apply_api))
+            display(widgets.apply_controls(self, plan, apply_api, label=label))
 
     def apply_now(self, plan: Plan, apply_api: Callable[[], list[str]] | None, *, play_console: bool) -> None:
         """Make the API changes, then play the console steps in the sandbox or leave them pending."""

@@ -28,10 +28,16 @@ def action_button(label: str, action: Callable[[], Any], *, style: str = "") -> 
         # append_* rather than ``with output:``: a click's callback runs outside the cell that
         # made the button, where captured printing would go astray.
         output.clear_output()
-        try:
-            result = action()
-        except RunbookError as error:
-            output.append_stderr(f"{type(error).__name__}: {error}\n")
+        failure: RunbookError | None = None
+        # In a kernel, what the action prints meanwhile (a sign-in link) shows at once. The
+        # try sits inside: Output's __exit__ would swallow the error after showing a traceback.
+        with output:
+            try:
+                result = action()
+            except RunbookError as error:
+                failure = error
+        if failure is not None:
+            output.append_stderr(f"{type(failure).__name__}: {failure}\n")
             return
         if isinstance(result, str):
             output.append_stdout(result + "\n")
@@ -45,7 +51,9 @@ def action_button(label: str, action: Callable[[], Any], *, style: str = "") -> 
     return ipywidgets.VBox([button, output])
 
 
-def apply_controls(run: StepRun, plan: Plan, apply_api: Callable[[], list[str]] | None) -> ipywidgets.VBox:
+def apply_controls(
+    run: StepRun, plan: Plan, apply_api: Callable[[], list[str]] | None, *, label: str = "Apply the API changes above"
+) -> ipywidgets.VBox:
     """Return the plan's controls: an "Apply" button for API changes and, in the sandbox, one
     clearly labelled "Simulate the console step" button per console change."""
     controls: list[ipywidgets.Widget] = []
@@ -54,7 +62,7 @@ def apply_controls(run: StepRun, plan: Plan, apply_api: Callable[[], list[str]] 
             run.apply_now(Plan(plan.step, plan.api_changes), apply_api, play_console=False)
             return run.describe_applied()
 
-        controls.append(action_button("Apply the API changes above", apply_api_changes, style="primary"))
+        controls.append(action_button(label, apply_api_changes, style="primary"))
     for change in plan.console_changes:
         controls.append(ipywidgets.HTML(f"<b>Console step: {change.resource}</b><br>{change.details}"))
         if run.ctx.is_sandbox:

@@ -1,24 +1,27 @@
 """Test set-up shared by every test: an isolated home, no real AWS, one sandbox per session.
 
-Everything is set in ``pytest_configure``, before collection, so that the kernels nbval and
-papermill start inherit it too. ``AWS_ENDPOINT_URL`` points every client without an explicit
+The home is isolated when this module is imported, before botocore is (it fixes its SSO token
+cache folder from ``HOME`` on import); the sandbox starts in ``pytest_configure``, before
+collection, so that the kernels nbval and papermill start inherit both. ``AWS_ENDPOINT_URL`` points every client without an explicit
 endpoint at the sandbox, so a test that takes the real-account path (a profile) still lands in
 the sandbox and can never reach AWS.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
-import pytest
+import isolation
 
-from runbook_lib.aws import AwsContext, sandbox_context
-from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, SandboxClient, SandboxProcess, start_sandbox
-from sandbox_seeds import ISOLATED_VARIABLES, SEED, isolated_variables, prepare_account_for
+HOME = isolation.isolate_this_process("runbook-tests-home-")  # before botocore is imported
+
+import pytest  # noqa: E402
+
+from runbook_lib.aws import AwsContext, sandbox_context  # noqa: E402
+from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, SandboxClient, SandboxProcess, start_sandbox  # noqa: E402
+from sandbox_seeds import SEED, prepare_account_for  # noqa: E402
 
 
 
@@ -26,15 +29,8 @@ _session: dict[str, object] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Isolate HOME and the AWS files, start the session's sandbox, point AWS at it."""
-    home = Path(tempfile.mkdtemp(prefix="runbook-tests-home-"))
-    # Removed at exit rather than in pytest_unconfigure: IPython, once a test formats a widget's
-    # output, writes its history into HOME from an atexit hook registered after this one.
-    atexit.register(shutil.rmtree, home, True)
-    for name in ISOLATED_VARIABLES:
-        os.environ.pop(name, None)
-    os.environ.update(isolated_variables(home))
-    sandbox = start_sandbox(log_dir=home / "sandbox")
+    """Start the session's sandbox and point AWS at it."""
+    sandbox = start_sandbox(log_dir=HOME / "sandbox")
     _session["sandbox"] = sandbox
     os.environ[SANDBOX_URL_VARIABLE] = sandbox.url
     os.environ["AWS_ENDPOINT_URL"] = sandbox.url
@@ -57,9 +53,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     notebook = str(item.fspath)
     if notebook not in _notebooks_seen:
         _notebooks_seen.add(notebook)
+        forget_left_overs()
         prepare_account_for(Path(notebook).stem, SandboxClient(os.environ[SANDBOX_URL_VARIABLE]))
-        settings = Path(os.environ["RUNBOOK_HOME"]) / "settings.json"
-        settings.unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -78,6 +73,13 @@ def ctx(sandbox: SandboxClient) -> AwsContext:
 
 @pytest.fixture(autouse=True)
 def clean_runbook_home() -> None:
-    """Forget settings another test saved, so each test starts from the defaults."""
-    settings = Path(os.environ["RUNBOOK_HOME"]) / "settings.json"
-    settings.unlink(missing_ok=True)
+    """Forget what another test left in the shared home: saved settings, the sandbox's AWS CLI
+    config, cached sign-ins; each test starts from the defaults."""
+    forget_left_overs()
+
+
+def forget_left_overs() -> None:
+    """Remove the saved settings, the sandbox's config file and the SSO token cache."""
+    (Path(os.environ["RUNBOOK_HOME"]) / "settings.json").unlink(missing_ok=True)
+    shutil.rmtree(Path(os.environ["RUNBOOK_HOME"]) / "sandbox", ignore_errors=True)
+    shutil.rmtree(HOME / ".aws" / "sso", ignore_errors=True)

@@ -43,7 +43,8 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REFERENCE_DIR = TESTS_DIR / "notebooks"
 
 sys.path.insert(0, str(TESTS_DIR))
-from sandbox_seeds import ISOLATED_VARIABLES, isolated_variables, prepare_account_for  # noqa: E402  (as the tests)
+from isolation import ISOLATED_VARIABLES, isolated_variables  # noqa: E402  (as the tests)
+from sandbox_seeds import prepare_account_for  # noqa: E402
 
 CELL_TIMEOUT_SECONDS = 300
 """Per cell; interactive runs never poll, so a cell this slow is a bug, not AWS being slow."""

@@ -79,6 +79,10 @@ def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothin
     assert by_step["03_create_admin_user"]["confirmations"] == {
         "invitation": True, "email_verified": True, "mfa_registered": True, "mfa_settings": True}
 
+    identity = by_step["06_verify_developer_access"]["verification"][0]
+    assert identity["status"] == "PASS" and ":assumed-role/AWSReservedSSO_DeveloperAccess_" in identity["detail"]
+    assert identity["detail"].endswith("/ada-developer.")
+
     second, rerun_dir = run_runner(tmp_path / "rerun")
     assert second.returncode == 0, second.stdout + second.stderr
     for step in read_summary(rerun_dir)["steps"]:

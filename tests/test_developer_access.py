@@ -1,0 +1,86 @@
+"""Step 06: sign in through the sandbox's device flow and prove the profile is the developer's role."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from runbook_lib.aws import AwsContext, CallRecorder
+from runbook_lib.errors import InputError
+from runbook_lib.sandbox import SandboxClient
+from runbook_lib.steps import developer_access
+from runbook_lib.steps.cli_profiles import sandbox_config_file
+from runbook_lib.sso_login import token_cache_path
+from sandbox_seeds import prepare_account_for
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def settings(sandbox: SandboxClient) -> developer_access.SsoProfileSettings:
+    """The sandbox after steps 01-05 (developer ada-developer, profile written), not signed in."""
+    prepare_account_for("06_verify_developer_access", sandbox)
+    return developer_access.read_profile_settings(sandbox_config_file(), "ada-developer")
+
+
+def test_reads_the_profile_and_its_session_as_botocore_does(settings):
+    assert (settings.session_name, settings.role_name, settings.account_id) == (
+        "runbook-sandbox", "DeveloperAccess", "123456789012")
+    assert settings.start_url.startswith("https://d-") and settings.sso_region == "us-east-1"
+
+
+@pytest.mark.parametrize("profile", ["missing", "admin oops"])
+def test_a_missing_or_bad_profile_names_the_field(settings, profile):
+    with pytest.raises(InputError) as refused:
+        developer_access.read_profile_settings(sandbox_config_file(), profile)
+    assert refused.value.field == "developer_profile"
+
+
+def test_a_plain_profile_is_not_an_sso_profile(tmp_path):
+    path = tmp_path / "config"
+    path.write_text("[profile keys]\nregion = us-east-1\n")
+    with pytest.raises(InputError, match="not an IAM Identity Center profile"):
+        developer_access.read_profile_settings(path, "keys")
+
+
+def test_sign_in_is_planned_unless_a_cached_token_is_good_for_15_minutes_more(settings):
+    assert [c.operation for c in developer_access.plan_sign_in(settings, None, now=NOW).changes] == ["sign_in"]
+    assert not developer_access.plan_sign_in(settings, NOW + timedelta(minutes=16), now=NOW).changes
+    soon = developer_access.plan_sign_in(settings, NOW + timedelta(minutes=10), now=NOW)
+    assert "expires at 12:10 UTC" in soon.changes[0].details
+
+
+def test_sign_in_then_the_profile_alone_is_the_developers_role(settings, sandbox: SandboxClient, ctx: AwsContext, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", os.environ["AWS_ENDPOINT_URL"])  # profile_session sets it; restore after
+    session = developer_access.profile_session(sandbox_config_file(), "ada-developer", recorder=CallRecorder(), endpoint_url=sandbox.url)
+    before = developer_access.verify_developer_identity(session, settings)
+    assert not before.passed and "not signed in" in before.checks[0].detail
+
+    prompts = []
+    done = developer_access.sign_in(
+        ctx, settings, on_prompt=prompts.append,
+        approve=lambda prompt: sandbox.approve_device(prompt.user_code, user="ada-developer"), timeout_seconds=30,
+    )
+    assert prompts and prompts[0].user_code and "Signed in" in done[0]
+    assert developer_access.cached_token_expiry(settings) > datetime.now(timezone.utc) + timedelta(minutes=30)
+    assert json.loads(token_cache_path("runbook-sandbox").read_text())["startUrl"] == settings.start_url
+
+    recorder = CallRecorder()
+    fresh = developer_access.profile_session(sandbox_config_file(), "ada-developer", recorder=recorder, endpoint_url=sandbox.url)
+    verification = developer_access.verify_developer_identity(fresh, settings)
+    assert verification.passed, verification.failures
+    assert ":assumed-role/AWSReservedSSO_DeveloperAccess_" in verification.checks[0].detail
+    assert recorder.writes == []
+    assert developer_access.plan_sign_in(settings, developer_access.cached_token_expiry(settings)).is_empty
+
+
+def test_a_token_for_another_start_url_does_not_count(settings):
+    path = token_cache_path(settings.session_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"startUrl": "https://other.awsapps.com/start", "expiresAt": "2099-01-01T00:00:00Z"}))
+    assert developer_access.cached_token_expiry(settings) is None
+    path.write_text(json.dumps({"startUrl": settings.start_url, "expiresAt": "2099-01-01T00:00:00Z"}))
+    assert developer_access.cached_token_expiry(settings) == datetime(2099, 1, 1, tzinfo=timezone.utc)
