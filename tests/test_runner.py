@@ -6,6 +6,7 @@ These runs are what `make run` does: papermill over every notebook, in order, in
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -215,3 +216,45 @@ def test_render_summary_shows_counts_and_errors():
     assert "| 00_start_here | ok | 0 | 0 | 0 | yes | 3 | 0 |" in text
     assert "| 01_secure_root_user | FAILED | 0 | 0 | 0 | not run | ? | ? |" in text
     assert "- 01_secure_root_user: StepIncompleteError: x" in text
+
+
+PERSONS_CONFIG = (
+    "# my own settings, written by hand\r\n"
+    "[default]\r\n"
+    "region = eu-central-1\r\n"
+    "\r\n"
+    "; an old SSO profile without sso-session\r\n"
+    "[profile legacy]\r\n"
+    "sso_start_url = https://d-0000000000.awsapps.com/start\r\n"
+    "sso_region = eu-central-1\r\n"
+    "sso_account_id = 111111111111\r\n"
+    "sso_role_name = ReadOnly\r\n"
+)
+
+
+def test_cli_profiles_join_the_persons_config_and_the_profile_signs_in_as_the_developer(sandbox, tmp_path):
+    config = tmp_path / "aws-config"
+    config.write_bytes(PERSONS_CONFIG.encode())
+    steps = {step: {"config_file": str(config)} for step in ("05_configure_aws_cli", "06_verify_developer_access")}
+    params = write_params(tmp_path / "params.yaml", steps=steps)
+    first, run_dir = run_runner(tmp_path / "runs", "--params", str(params))
+    assert first.returncode == 0, first.stdout + first.stderr
+    written = config.read_bytes().decode()
+    assert written.startswith(PERSONS_CONFIG)  # every byte of the person's file kept, CRLF too
+    assert "[profile ada-developer]\r\n" in written and "[sso-session runbook-sandbox]\r\n" in written
+    assert list(tmp_path.glob("aws-config.*.bak"))  # a backup of the original
+
+    # The AWS CLI's view: a fresh process, nothing but the config file and the cached sign-in.
+    who = subprocess.run(
+        [sys.executable, "-c", "import boto3; print(boto3.Session(profile_name='ada-developer')"
+         ".client('sts').get_caller_identity()['Arn'])"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "AWS_CONFIG_FILE": str(config)},
+    )
+    assert who.returncode == 0, who.stderr
+    assert ":assumed-role/AWSReservedSSO_DeveloperAccess_" in who.stdout and who.stdout.strip().endswith("/ada-developer")
+
+    second, rerun_dir = run_runner(tmp_path / "rerun", "--params", str(params))
+    assert second.returncode == 0, second.stdout + second.stderr
+    reports = {step["step"]: step["report"] for step in read_summary(rerun_dir)["steps"]}
+    assert reports["05_configure_aws_cli"]["planned"] == [] and reports["06_verify_developer_access"]["planned"] == []
+    assert config.read_bytes().decode() == written
