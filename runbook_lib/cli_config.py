@@ -27,7 +27,6 @@ import os
 import re
 import shlex
 import stat
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from runbook_lib.errors import ConfigConflictError, ConfigFileError, InputError
+from runbook_lib.files import PRIVATE_FILE_MODE, make_private_folders, replace_atomically
 from runbook_lib.validate import (
     validate_account_id,
     validate_permission_set_name,
@@ -60,8 +60,7 @@ SESSION_KEYS = ("sso_start_url", "sso_region", "sso_registration_scopes")
 # sso_start_url and sso_region; replacing such a profile removes them.
 SESSION_KEYS_IN_PROFILE = SESSION_KEYS
 
-FILE_MODE = 0o600
-FOLDER_MODE = 0o700
+FILE_MODE = PRIVATE_FILE_MODE
 BACKUP_TIME_FORMAT = "%Y%m%dT%H%M%S"
 
 ACTIONS = ("add", "unchanged", "conflict")
@@ -1100,20 +1099,6 @@ def _first_difference(first: str, second: str) -> int:
     return min(len(first.splitlines()), len(second.splitlines())) + 1
 
 
-def _make_folders(folder: Path) -> None:
-    """Create ``folder`` and any missing parent, each readable by the owner only (0700)."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    for new_folder in reversed(missing):
-        os.mkdir(new_folder, FOLDER_MODE)
-        # mkdir's mode is filtered by the umask; the folder holds credentials settings.
-        os.chmod(new_folder, FOLDER_MODE)
-
-
 def _write_backup(real: Path, data: bytes, stamp: str) -> Path:
     """Write ``data`` to ``<name>.<stamp>.bak`` next to the file (0600); never overwrite one."""
     attempt = 1
@@ -1139,39 +1124,6 @@ def _write_backup(real: Path, data: bytes, stamp: str) -> Path:
             if not complete:
                 backup.unlink(missing_ok=True)
         return backup
-
-
-def _replace_atomically(real: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to a temporary file next to ``real``, then rename it over ``real``.
-
-    The rename is atomic on one file system, so a reader sees the old file or the new one,
-    never half of one; if anything fails the temporary file is removed.
-    """
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{real.name}.", suffix=".tmp", dir=real.parent
-    )
-    replaced = False
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, real)
-        replaced = True
-    finally:
-        if not replaced:
-            Path(temporary).unlink(missing_ok=True)
-    try:
-        folder = os.open(real.parent, os.O_RDONLY)
-    except OSError:  # e.g. Windows cannot open a folder; the rename is done either way
-        return
-    try:
-        os.fsync(folder)
-    except OSError:
-        pass
-    finally:
-        os.close(folder)
 
 
 def write_config(
@@ -1234,10 +1186,10 @@ def write_config(
     stamp = (now or datetime.now()).strftime(BACKUP_TIME_FORMAT)
     backup: Path | None = None
     try:
-        _make_folders(real.parent)
+        make_private_folders(real.parent)
         if found is not None:
             backup = _write_backup(real, found.data, stamp)
-        _replace_atomically(real, plan.new_text.encode("utf-8"), found.mode if found else FILE_MODE)
+        replace_atomically(real, plan.new_text.encode("utf-8"), found.mode if found else FILE_MODE)
     except OSError as error:
         if backup is not None:
             backup.unlink(missing_ok=True)

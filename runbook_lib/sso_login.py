@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -29,6 +28,7 @@ from botocore import UNSIGNED
 
 from runbook_lib import validate
 from runbook_lib.aws import translating_aws_errors
+from runbook_lib.files import PRIVATE_FOLDER_MODE, make_private_folders, replace_atomically
 from runbook_lib.errors import (
     DeviceAuthorizationDeniedError,
     DeviceCodeExpiredError,
@@ -320,27 +320,7 @@ def write_token_cache(
     document = token_cache_document(token, start_url=start_url, region=region, client=client or token.client)
     path = token_cache_path(session_name)
     make_private_folders(path.parent)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:  # mkstemp makes the file 0600 before anything is written to it
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=2)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)  # readers see the old file or the new one, never half
-    finally:
-        Path(temporary).unlink(missing_ok=True)  # only left behind when writing failed
+    os.chmod(path.parent, PRIVATE_FOLDER_MODE)  # the cache holds tokens: its folder is ours only
+    replace_atomically(path, json.dumps(document, indent=2).encode("utf-8"))
     return path
 
-
-def make_private_folders(cache_dir: Path) -> None:
-    """Create ``~/.aws/sso/cache`` as needed, each new folder 0700; make the cache folder 0700."""
-    missing = []
-    folder = cache_dir
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for new_folder in reversed(missing):
-        new_folder.mkdir(mode=0o700)
-        os.chmod(new_folder, 0o700)  # mkdir's mode is narrowed by the umask, never widened
-    os.chmod(cache_dir, 0o700)
