@@ -76,7 +76,8 @@ def test_users_steps_wait_for_identity_center_on_a_new_account(ctx: AwsContext) 
         assert statuses[step].detail == "After an earlier step: IAM Identity Center is not enabled in us-east-1 yet."
 
 
-def test_users_steps_done_once_admin_and_a_developer_have_access(sandbox: SandboxClient, ctx: AwsContext) -> None:
+@pytest.mark.parametrize("developer_group", ["", "Developers"])
+def test_users_steps_done_once_admin_and_a_developer_have_access(sandbox: SandboxClient, ctx: AwsContext, developer_group: str) -> None:
     from runbook_lib.steps import access, admin_user, developer_user
 
     identity_center.create_organization(ctx, CALLER.account_id)
@@ -87,7 +88,7 @@ def test_users_steps_done_once_admin_and_a_developer_have_access(sandbox: Sandbo
         permission_set_name="AdministratorAccess", session_duration_hours=2, group_name="")
     developer, _ = developer_user.build_developer_spec(
         developer_name="ada", given_name="Ada", family_name="L", display_name="", email="ada@example.com",
-        services=["s3"], permission_set_name="DeveloperAccess", session_duration_hours=4, group_name="")
+        services=["s3"], permission_set_name="DeveloperAccess", session_duration_hours=4, group_name=developer_group)
     for spec in (admin, developer):
         state = access.read_access_state(ctx, instance, CALLER.account_id, spec)
         access.apply_access(ctx, access.plan_access("x", state, spec), state, spec)

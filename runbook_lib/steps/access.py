@@ -162,16 +162,28 @@ def find_users_with_suffix(ctx: AwsContext, identity_store_id: str, suffix: str)
     ]
 
 
-def has_any_assignment(ctx: AwsContext, instance_arn: str, account_id: str, user_id: str) -> bool:
-    """Return True when the user holds any permission set on the account (directly).
+def has_any_assignment(ctx: AwsContext, instance: IdentityCenterInstance, account_id: str, user_id: str) -> bool:
+    """Return True when the user holds any permission set on the account, directly or through
+    one of their groups.
 
-    IAM actions: ``sso:ListAccountAssignmentsForPrincipal``.
+    IAM actions: ``sso:ListAccountAssignmentsForPrincipal``,
+    ``identitystore:ListGroupMembershipsForMember``.
     """
-    assignments = paginate(
-        ctx.client("sso-admin"), "list_account_assignments_for_principal", "AccountAssignments",
-        InstanceArn=instance_arn, PrincipalId=user_id, PrincipalType="USER",
+    group_ids = [
+        membership["GroupId"] for membership in paginate(
+            ctx.client("identitystore"), "list_group_memberships_for_member", "GroupMemberships",
+            IdentityStoreId=instance.identity_store_id, MemberId={"UserId": user_id},
+        )
+    ]
+    principals = [(user_id, "USER"), *((group_id, "GROUP") for group_id in group_ids)]
+    return any(
+        assignment.get("AccountId") == account_id
+        for principal_id, principal_type in principals
+        for assignment in paginate(
+            ctx.client("sso-admin"), "list_account_assignments_for_principal", "AccountAssignments",
+            InstanceArn=instance.instance_arn, PrincipalId=principal_id, PrincipalType=principal_type,
+        )
     )
-    return any(assignment.get("AccountId") == account_id for assignment in assignments)
 
 
 def find_group(ctx: AwsContext, identity_store_id: str, group_name: str) -> str | None:

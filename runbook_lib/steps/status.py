@@ -84,7 +84,7 @@ def assess_developer(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Ver
     """
     instance = identity_center.require_instance(ctx)
     developers = access.find_users_with_suffix(ctx, instance.identity_store_id, developer_user.DEVELOPER_SUFFIX)
-    assigned = [user for user in developers if access.has_any_assignment(ctx, instance.instance_arn, caller.account_id, user.user_id)]
+    assigned = [user for user in developers if access.has_any_assignment(ctx, instance, caller.account_id, user.user_id)]
     if assigned:
         names = ", ".join(user.user_name for user in assigned)
         return Plan(developer_user.STEP_ID), Verification(developer_user.STEP_ID, (
