@@ -253,6 +253,12 @@ def test_cli_profiles_join_the_persons_config_and_the_profile_signs_in_as_the_de
     assert who.returncode == 0, who.stderr
     assert ":assumed-role/AWSReservedSSO_DeveloperAccess_" in who.stdout and who.stdout.strip().endswith("/ada-developer")
 
+    # No secret lands in an executed notebook, a report or the runner's output.
+    cached = json.loads(next((Path(os.environ["HOME"]) / ".aws" / "sso" / "cache").glob("*.json")).read_text())
+    secrets = [cached["accessToken"], cached["clientSecret"], cached["refreshToken"]]
+    shown = first.stdout + first.stderr + "".join(path.read_text() for path in run_dir.rglob("*") if path.is_file())
+    assert all(len(secret) > 20 and secret not in shown for secret in secrets)
+
     second, rerun_dir = run_runner(tmp_path / "rerun", "--params", str(params))
     assert second.returncode == 0, second.stdout + second.stderr
     reports = {step["step"]: step["report"] for step in read_summary(rerun_dir)["steps"]}
