@@ -268,11 +268,6 @@ class StepRun:
             path.write_text(json.dumps(asdict(self.report), indent=2) + "\n", encoding="utf-8")
         return self.report
 
-    def describe_calls(self) -> str:
-        """Return the AWS call count, split into reads and writes."""
-        report = self.finish()
-        return f"{self.step}: {report.read_calls} read and {report.write_calls} write AWS calls."
-
 
 def begin_step(
     step: str,

@@ -158,6 +158,10 @@ class StepReport:
         self.verification = [asdict(check) for check in verification.checks]
         self.verified = verification.passed
 
+    def describe_calls(self) -> str:
+        """Return the AWS call count, split into reads and writes."""
+        return f"{self.step}: {self.read_calls} read and {self.write_calls} write AWS calls."
+
     def record_calls(self, calls: Iterable[object]) -> None:
         """Note the AWS calls made (objects with ``mutating`` and a ``service:operation`` str)."""
         made = list(calls)

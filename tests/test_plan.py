@@ -164,3 +164,9 @@ def test_step_report_records_plan_and_verification() -> None:
     assert report.planned == [dataclasses.asdict(ORG)]
     assert report.verification == [{"check_id": "x", "status": "FAIL", "detail": "not yet"}]
     assert report.verified is False
+
+
+def test_step_report_describes_its_calls() -> None:
+    report = StepReport(step="02_enable_identity_center")
+    report.record_calls([AwsCall("sts", "GetCallerIdentity"), AwsCall("organizations", "CreateOrganization")])
+    assert report.describe_calls() == "02_enable_identity_center: 1 read and 1 write AWS calls."
