@@ -81,7 +81,8 @@ def resolve_settings(
 ) -> Settings:
     """Merge the notebook's parameters over the saved settings and validate the result.
 
-    An empty parameter falls back to the saved value, except that naming ``target`` also names
+    An empty ``region`` falls back to the saved one, then to the profile's configured region,
+    then to us-east-1. Another empty parameter falls back to the saved value, except that naming ``target`` also names
     its ``profile`` and ``account_id``: the saved ones belong to the saved target, and a form
     that clears ``account_id`` must be able to.
 
@@ -89,23 +90,34 @@ def resolve_settings(
         InputError: naming the field, for any value the runbook cannot use (before any AWS call).
     """
     saved = load_settings()
+    was_saved = settings_file().exists()
     merged = replace(
         saved,
         target=target or saved.target,
         profile=profile if target else (profile or saved.profile),
-        region=region or saved.region,
+        region=region or (saved.region if was_saved else ""),
         account_id=account_id if target else (account_id or saved.account_id),
     )
     checked_target = validate.validate_target(merged.target)
     checked_profile = ""
     if checked_target == "profile":
         checked_profile = validate.validate_profile_exists(merged.profile)
+    # A region given or saved wins; then the profile's own (what the AWS CLI would use); then the default.
+    chosen_region = merged.region or (configured_region(checked_profile) if checked_profile else "") or DEFAULT_REGION
     return Settings(
         target=checked_target,
         profile=checked_profile,
-        region=validate.validate_region(merged.region),
+        region=validate.validate_region(chosen_region),
         account_id=validate.validate_account_id(merged.account_id) if merged.account_id else "",
     )
+
+
+def configured_region(profile: str) -> str:
+    """Return the region the AWS CLI would use for ``profile`` (``AWS_DEFAULT_REGION`` first, then
+    the profile's ``region``), or "" when none; reads files only."""
+    import botocore.session
+
+    return botocore.session.Session(profile=profile).get_config_variable("region") or ""
 
 
 def connect(settings: Settings) -> AwsContext:

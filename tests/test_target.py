@@ -253,3 +253,17 @@ def test_matching_account_is_accepted(sandbox: SandboxClient) -> None:
 )
 def test_caller_is_root(arn: str, is_root: bool) -> None:
     assert CallerIdentity("123456789012", arn, "AIDA").is_root is is_root
+
+
+def test_a_profile_without_a_region_given_or_saved_uses_its_own(aws_files: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "sa-east-1")  # the environment wins, as for the AWS CLI
+    assert targets.resolve_settings(target="profile", profile="fake").region == "sa-east-1"
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert targets.resolve_settings(target="profile", profile="fake").region == "eu-west-1"
+    assert targets.resolve_settings(target="profile", profile="fake", region="us-west-2").region == "us-west-2"
+    targets.save_settings(Settings(target="profile", profile="fake", region="ap-south-1"))
+    assert targets.resolve_settings().region == "ap-south-1"
+
+
+def test_the_sandbox_without_a_region_uses_us_east_1() -> None:
+    assert targets.resolve_settings(target="sandbox").region == "us-east-1"
