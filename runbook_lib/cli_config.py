@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from runbook_lib.errors import ConfigConflictError, ConfigFileError, InputError
-from runbook_lib.files import PRIVATE_FILE_MODE, make_private_folders, replace_atomically
+from runbook_lib.files import PRIVATE_FILE_MODE, make_private_folders, replace_atomically, write_new_file
 from runbook_lib.validate import (
     validate_account_id,
     validate_permission_set_name,
@@ -1106,23 +1106,10 @@ def _write_backup(real: Path, data: bytes, stamp: str) -> Path:
         suffix = "" if attempt == 1 else f"-{attempt}"
         backup = real.with_name(f"{real.name}.{stamp}{suffix}.bak")
         try:
-            # O_BINARY (Windows only) keeps the bytes as they are, \r\n included.
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-            descriptor = os.open(backup, flags, FILE_MODE)
+            write_new_file(backup, data, FILE_MODE)
         except FileExistsError:
             attempt += 1
             continue
-        complete = False
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(backup, FILE_MODE)
-            complete = True
-        finally:
-            if not complete:
-                backup.unlink(missing_ok=True)
         return backup
 
 

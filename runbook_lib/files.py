@@ -27,6 +27,32 @@ def make_private_folders(folder: Path) -> None:
         os.chmod(new_folder, PRIVATE_FOLDER_MODE)  # mkdir's mode is narrowed by the umask, never widened
 
 
+def write_durably(descriptor: int, data: bytes) -> None:
+    """Write ``data`` through an open descriptor and flush it to disk; close the descriptor."""
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def write_new_file(path: Path, data: bytes, mode: int = PRIVATE_FILE_MODE) -> None:
+    """Create ``path`` with ``data``, never replacing an existing file; remove it if writing fails.
+
+    Raises:
+        FileExistsError: when ``path`` exists already.
+    """
+    # O_BINARY (Windows only) keeps the bytes as they are, \r\n included.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+    complete = False
+    try:
+        write_durably(descriptor, data)
+        os.chmod(path, mode)
+        complete = True
+    finally:
+        if not complete:
+            path.unlink(missing_ok=True)
+
+
 def replace_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE_MODE) -> None:
     """Write ``data`` to a temporary file next to ``path``, then rename it over ``path``.
 
@@ -37,10 +63,7 @@ def replace_atomically(path: Path, data: bytes, mode: int = PRIVATE_FILE_MODE) -
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     replaced = False
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_durably(descriptor, data)
         os.chmod(temporary, mode)
         os.replace(temporary, path)
         replaced = True
