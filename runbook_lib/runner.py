@@ -129,6 +129,12 @@ def render_summary(outcomes: list[StepOutcome], *, target: str) -> str:
             f"| {len(report.get('applied', []))} | {len(report.get('pending_console_steps', []))} | {verified} "
             f"| {report.get('read_calls', '?')} | {report.get('write_calls', '?')} |"
         )
+    confirmed = [
+        f"- {outcome.step}: {', '.join(key for key, done in outcome.report['confirmations'].items() if done)}"
+        for outcome in outcomes if any(outcome.report.get("confirmations", {}).values())
+    ]
+    if confirmed:
+        lines += ["", "Confirmed console steps (no API can tell; played by the sandbox or ticked by you):", *confirmed]
     errors = [f"- {outcome.step}: {outcome.error}" for outcome in outcomes if outcome.error]
     if errors:
         lines += ["", "Errors:", *errors]

@@ -216,6 +216,14 @@ def test_render_summary_shows_counts_and_errors():
     assert "| 00_start_here | ok | 0 | 0 | 0 | yes | 3 | 0 |" in text
     assert "| 01_secure_root_user | FAILED | 0 | 0 | 0 | not run | ? | ? |" in text
     assert "- 01_secure_root_user: StepIncompleteError: x" in text
+    assert "Confirmed console steps" not in text
+
+
+def test_render_summary_lists_the_confirmed_checklist_items():
+    report = {"planned": [], "applied": [], "verified": True, "read_calls": 1, "write_calls": 0,
+              "confirmations": {"invitation": True, "email_verified": False, "mfa_registered": True}}
+    text = render_summary([StepOutcome("04_create_developer_user", "04.ipynb", True, report)], target="sandbox")
+    assert "- 04_create_developer_user: invitation, mfa_registered" in text
 
 
 PERSONS_CONFIG = (
