@@ -129,22 +129,30 @@ class AccessState:
 # Reading
 
 
+def look_up_id(ctx: AwsContext, identity_store_id: str, operation: str, attribute: str, value: str) -> str | None:
+    """Return the id identitystore's ``get_user_id``/``get_group_id`` finds by a unique
+    attribute, or None when nothing has that value (one call, no listing)."""
+    try:
+        answer = getattr(ctx.client("identitystore"), operation)(
+            IdentityStoreId=identity_store_id,
+            AlternateIdentifier={"UniqueAttribute": {"AttributePath": attribute, "AttributeValue": value}},
+        )
+    except botocore.exceptions.ClientError as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return None
+        raise
+    return answer.get("UserId") or answer.get("GroupId")
+
+
 def find_user(ctx: AwsContext, identity_store_id: str, user_name: str) -> UserState | None:
     """Return the user with this user name (one lookup by name, then its details), or None.
 
     IAM actions: ``identitystore:GetUserId``, ``identitystore:DescribeUser``.
     """
-    store = ctx.client("identitystore")
-    try:
-        user_id = store.get_user_id(
-            IdentityStoreId=identity_store_id,
-            AlternateIdentifier={"UniqueAttribute": {"AttributePath": "userName", "AttributeValue": user_name}},
-        )["UserId"]
-    except botocore.exceptions.ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return None
-        raise
-    user = store.describe_user(IdentityStoreId=identity_store_id, UserId=user_id)
+    user_id = look_up_id(ctx, identity_store_id, "get_user_id", "userName", user_name)
+    if user_id is None:
+        return None
+    user = ctx.client("identitystore").describe_user(IdentityStoreId=identity_store_id, UserId=user_id)
     emails = user.get("Emails") or []
     primary = next((email for email in emails if email.get("Primary")), emails[0] if emails else {})
     return UserState(user_id, user["UserName"], primary.get("Value", ""), user.get("DisplayName", ""))
@@ -191,15 +199,7 @@ def find_group(ctx: AwsContext, identity_store_id: str, group_name: str) -> str 
 
     IAM actions: ``identitystore:GetGroupId``.
     """
-    try:
-        return ctx.client("identitystore").get_group_id(
-            IdentityStoreId=identity_store_id,
-            AlternateIdentifier={"UniqueAttribute": {"AttributePath": "displayName", "AttributeValue": group_name}},
-        )["GroupId"]
-    except botocore.exceptions.ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return None
-        raise
+    return look_up_id(ctx, identity_store_id, "get_group_id", "displayName", group_name)
 
 
 def is_group_member(ctx: AwsContext, identity_store_id: str, group_id: str, user_id: str) -> bool:
