@@ -84,3 +84,19 @@ def test_a_token_for_another_start_url_does_not_count(settings):
     assert developer_access.cached_token_expiry(settings) is None
     path.write_text(json.dumps({"startUrl": settings.start_url, "expiresAt": "2099-01-01T00:00:00Z"}))
     assert developer_access.cached_token_expiry(settings) == datetime(2099, 1, 1, tzinfo=timezone.utc)
+
+
+def test_a_revoked_sign_in_shows_as_not_signed_in_not_a_crash(settings, sandbox: SandboxClient):
+    """A cached token the portal no longer accepts (signed out, revoked): botocore raises
+    UnauthorizedSSOTokenError, which the verification reports as a failed check."""
+    path = token_cache_path(settings.session_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "startUrl": settings.start_url, "region": settings.sso_region,
+        "accessToken": "revoked-token", "expiresAt": "2099-01-01T00:00:00Z",
+    }))
+    session = developer_access.profile_session(
+        sandbox_config_file(), "ada-developer", recorder=CallRecorder(), endpoint_url=sandbox.url)
+    verification = developer_access.verify_developer_identity(session, settings)
+    assert not verification.passed
+    assert "not signed in (UnauthorizedSSOTokenError)" in verification.checks[0].detail
