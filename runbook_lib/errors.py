@@ -14,12 +14,30 @@ class RunbookError(Exception):
     """Raised when a runbook step cannot go on; the message says what to do next.
 
     Attributes:
-        advice: What the person should do next, in one or two sentences.
+        message: What went wrong, in one or two sentences.
+        advice: What the person should do next, in one or two sentences ("" when the message
+            says it already).
     """
 
     def __init__(self, message: str, *, advice: str = "") -> None:
+        self.message = message
         self.advice = advice
-        super().__init__(message if not advice else f"{message}\nWhat to do next: {advice}")
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message if not self.advice else f"{self.message}\nWhat to do next: {self.advice}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Subclasses take other arguments; rebuild the plain fields so pickling keeps the message.
+        return (_rebuild_error, (type(self), self.__dict__))
+
+
+def _rebuild_error(cls: type[RunbookError], fields: dict[str, object]) -> RunbookError:
+    """Return an error of ``cls`` with ``fields`` restored, without calling its ``__init__``."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, fields.get("message", ""))
+    error.__dict__.update(fields)
+    return error
 
 
 class InputError(RunbookError):
@@ -37,7 +55,7 @@ class InputError(RunbookError):
         self.rule = rule
         super().__init__(
             f"{field}: {value!r} is not valid: {rule}",
-            advice=f"Correct `{field}` in the parameters cell (or the form) and run the step again.",
+            advice=f"Correct `{field}` and run the step again.",
         )
 
 

@@ -1,170 +1,197 @@
-"""Plans and verifications: the pure data every step produces, shown as tables.
+"""Plans as data: the changes a step would make, in the vocabulary of Terraform's JSON plan.
 
-A step reads live state, turns it into a ``Plan`` of ``Change``s (no boto3 here), applies the plan
-only when asked, then checks the account with a ``Verification`` of ``Check``s.
+A step reads live state, turns it into a ``Plan`` of ``Change``s (pure code, no boto3), and applies
+the plan only when asked, through a table of appliers keyed by each change's ``operation``. Every
+change says what it acts on (``address``), what is there now (``before``) and what will be
+(``after``), so drift is data, shown side by side, and a run keeps each plan as JSON.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Iterable
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
+
+from runbook_lib.errors import RunbookError
 
 if TYPE_CHECKING:  # pandas is heavy; only the table views need it
     import pandas
 
-ACTIONS = ("create", "update", "delete", "console", "conflict")
-"""``console`` marks a change only the AWS console can make: guided, or played in the sandbox.
-``conflict`` marks a difference the runbook shows but never resolves on its own (e.g. another
-email on an existing user): the person decides."""
+CREATE, UPDATE, DELETE, REPLACE, NO_OP = "create", "update", "delete", "replace", "no-op"
+CONSOLE, CONFLICT = "console", "conflict"
+ACTIONS = (CREATE, UPDATE, DELETE, REPLACE, NO_OP, CONSOLE, CONFLICT)
+"""Terraform's actions, plus two of ours. ``console`` marks a change only the AWS console can make
+(guided, or played in the sandbox). ``conflict`` marks a difference the runbook shows but never
+resolves on its own (e.g. another email on an existing user): the person decides."""
+API_ACTIONS = frozenset({CREATE, UPDATE, DELETE, REPLACE})
+"""The actions the runbook makes itself, through an applier."""
+
+PLAN_FORMAT_VERSION = "1.0"
 
 
 @dataclass(frozen=True)
 class Change:
-    """One change a step would make to the account.
+    """One change a step would make to the account (or to the AWS CLI config file).
 
     Attributes:
         action: One of ``ACTIONS``.
-        resource: What is changed, in words (e.g. ``AWS Organization``).
-        details: What exactly happens, enough to judge it before applying.
-        operation: The key the step's applier acts on: an API operation for API changes, the
-            console step's id (as the sandbox names it) for console changes.
-        argument: What the operation acts on when the resource alone does not say (e.g. the
-            policy ARN to attach); empty otherwise.
+        address: What is changed, as a stable name: ``<kind>.<name>`` (e.g.
+            ``sso_permission_set.DeveloperAccess``), the way Terraform names resources.
+        detail: What happens, in a sentence a person can judge before applying.
+        operation: The key of the applier that makes the change (for console changes: the
+            console step's id); empty for ``no-op`` and ``conflict``.
+        before: The value now (None when it does not exist); JSON-serialisable.
+        after: The value once applied (None when it goes away); JSON-serialisable.
     """
 
     action: str
-    resource: str
-    details: str
-    operation: str
-    argument: str = ""
+    address: str
+    detail: str
+    operation: str = ""
+    before: Any = None
+    after: Any = None
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
             raise ValueError(f"Change.action must be one of {ACTIONS}, not {self.action!r}")
+        if self.action in API_ACTIONS | {CONSOLE} and not self.operation:
+            raise ValueError(f"A {self.action} change needs an operation for its applier ({self.address})")
 
     @property
     def is_console(self) -> bool:
         """Return True when only the AWS console can make this change."""
-        return self.action == "console"
+        return self.action == CONSOLE
+
+    @property
+    def is_drift(self) -> bool:
+        """Return True when the change brings an existing value back to what was asked."""
+        return self.before is not None and self.action in (UPDATE, DELETE, REPLACE)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the change as a Terraform-style resource change."""
+        return {
+            "address": self.address,
+            "change": {"actions": [self.action], "before": self.before, "after": self.after},
+            "detail": self.detail,
+            "operation": self.operation,
+        }
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The changes one step would make; an empty plan means the step is already done."""
+    """The changes one step would make; a plan with no change is ``no-op``: the step is done."""
 
     step: str
     changes: tuple[Change, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        """Return True when nothing needs to change."""
-        return not self.changes
+        """Return True when nothing needs to change (``no-op`` entries do not count)."""
+        return all(change.action == NO_OP for change in self.changes)
 
     @property
     def api_changes(self) -> tuple[Change, ...]:
-        """The changes the runbook makes itself (not console steps, not conflicts)."""
-        return tuple(change for change in self.changes if change.action not in ("console", "conflict"))
+        """The changes the runbook makes itself (not console steps, conflicts or no-ops)."""
+        return tuple(change for change in self.changes if change.action in API_ACTIONS)
 
     @property
     def conflicts(self) -> tuple[Change, ...]:
         """The differences shown for the person to resolve; never applied."""
-        return tuple(change for change in self.changes if change.action == "conflict")
+        return tuple(change for change in self.changes if change.action == CONFLICT)
 
     @property
     def console_changes(self) -> tuple[Change, ...]:
         """The changes that need the AWS console."""
         return tuple(change for change in self.changes if change.is_console)
 
+    def only(self, changes: tuple[Change, ...]) -> Plan:
+        """Return a plan of the same step holding only ``changes``."""
+        return Plan(self.step, changes)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the plan in a shape a machine can read (after Terraform's JSON plan)."""
+        return {
+            "format_version": PLAN_FORMAT_VERSION,
+            "step": self.step,
+            "summary": "no-op" if self.is_empty else summarize_actions(self.changes),
+            "resource_changes": [change.to_json() for change in self.changes],
+        }
+
     def to_frame(self) -> pandas.DataFrame:
-        """Return the plan as a table: action, resource, details."""
+        """Return the plan as a table: action, address, before, after, detail."""
         import pandas
 
-        rows = [{"action": c.action, "resource": c.resource, "details": c.details} for c in self.changes]
-        return pandas.DataFrame(rows, columns=["action", "resource", "details"])
+        rows = [
+            {"action": change.action, "address": change.address, "before": shown_value(change.before),
+             "after": shown_value(change.after), "detail": change.detail}
+            for change in self.changes
+        ]
+        return pandas.DataFrame(rows, columns=["action", "address", "before", "after", "detail"])
 
     def describe(self) -> str:
         """Return the plan in one line per change, for logs and the run summary."""
         if self.is_empty:
             return f"{self.step}: no change needed."
-        return "\n".join(f"{c.action:8} {c.resource}: {c.details}" for c in self.changes)
+        return "\n".join(f"{change.action:8} {change.address}: {change.detail}" for change in self.changes)
 
 
-PASS, FAIL, WARN = "PASS", "FAIL", "WARN"
+def summarize_actions(changes: tuple[Change, ...]) -> dict[str, int]:
+    """Return how many changes of each action a plan holds (no-ops left out)."""
+    counts: dict[str, int] = {}
+    for change in changes:
+        if change.action != NO_OP:
+            counts[change.action] = counts.get(change.action, 0) + 1
+    return counts
 
 
-@dataclass(frozen=True)
-class Check:
-    """One verified fact about the account, prowler-style: an id, a status and a sentence.
+def shown_value(value: Any) -> str:
+    """Return a change's before or after value for a table cell: "" for nothing, text as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return ", ".join(f"{key}={shown_value(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(shown_value(item) for item in value)
+    return json.dumps(value)
+
+
+class UnknownOperationError(RunbookError):
+    """Raised when a plan holds a change whose operation no applier of the step knows.
+
+    Nothing of the plan is applied: the plan and the appliers disagree, which is a bug.
 
     Attributes:
-        check_id: ``<service>_<resource>_<condition>``, e.g. ``iam_root_mfa_enabled``.
-        status: ``PASS``, ``FAIL`` or ``WARN`` (worth knowing, does not fail the step).
-        detail: What was found, in one sentence.
+        operations: The operations without an applier.
     """
 
-    check_id: str
-    status: str
-    detail: str
+    def __init__(self, step: str, operations: list[str]) -> None:
+        self.operations = operations
+        super().__init__(
+            f"{step}: no applier for {', '.join(operations)}; nothing was applied.",
+            advice="This is a bug in the runbook: please report it with the plan shown above.",
+        )
 
 
-@dataclass(frozen=True)
-class Verification:
-    """The checks a step ran after applying; it passes when none failed."""
-
-    step: str
-    checks: tuple[Check, ...]
-
-    @property
-    def passed(self) -> bool:
-        """Return True when no check failed."""
-        return all(check.status != FAIL for check in self.checks)
-
-    @property
-    def failures(self) -> list[str]:
-        """The sentences of the failed checks."""
-        return [check.detail for check in self.checks if check.status == FAIL]
-
-    def to_frame(self) -> pandas.DataFrame:
-        """Return the checks as a table: check, status, detail."""
-        import pandas
-
-        rows = [{"check": c.check_id, "status": c.status, "detail": c.detail} for c in self.checks]
-        return pandas.DataFrame(rows, columns=["check", "status", "detail"])
+Target = TypeVar("Target")
+Applier = Callable[[Target, Change], str]
+"""Makes one change against a target (the step's apply context) and says what it did."""
 
 
-@dataclass
-class StepReport:
-    """What one step did, for the run summary: planned, applied, verified, AWS calls made."""
+def apply_plan(plan: Plan, appliers: Mapping[str, Applier[Target]], target: Target) -> list[str]:
+    """Make the plan's API changes in order, each through the applier of its operation.
 
-    step: str
-    target: str = ""
-    planned: list[dict[str, str]] = field(default_factory=list)
-    applied: list[str] = field(default_factory=list)
-    pending_console_steps: list[str] = field(default_factory=list)
-    confirmations: dict[str, bool] = field(default_factory=dict)
-    verification: list[dict[str, str]] = field(default_factory=list)
-    verified: bool | None = None
-    read_calls: int = 0
-    write_calls: int = 0
-    calls: list[str] = field(default_factory=list)
-    error: str | None = None
+    Every operation is looked up before the first change is made, so a plan with an operation
+    the step cannot apply changes nothing.
 
-    def record_plan(self, plan: Plan) -> None:
-        """Note the planned changes."""
-        self.planned = [asdict(change) for change in plan.changes]
+    Returns:
+        One sentence per change made.
 
-    def record_verification(self, verification: Verification) -> None:
-        """Note the verification's checks and verdict."""
-        self.verification = [asdict(check) for check in verification.checks]
-        self.verified = verification.passed
-
-    def describe_calls(self) -> str:
-        """Return the AWS call count, split into reads and writes."""
-        return f"{self.step}: {self.read_calls} read and {self.write_calls} write AWS calls."
-
-    def record_calls(self, calls: Iterable[object]) -> None:
-        """Note the AWS calls made (objects with ``mutating`` and a ``service:operation`` str)."""
-        made = list(calls)
-        self.calls = [str(call) for call in made]
-        self.write_calls = sum(1 for call in made if getattr(call, "mutating"))
-        self.read_calls = len(made) - self.write_calls
+    Raises:
+        UnknownOperationError: when a change's operation has no applier.
+    """
+    unknown = sorted({change.operation for change in plan.api_changes if change.operation not in appliers})
+    if unknown:
+        raise UnknownOperationError(plan.step, unknown)
+    return [appliers[change.operation](target, change) for change in plan.api_changes]

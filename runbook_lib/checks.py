@@ -1,0 +1,306 @@
+"""Checks as data: one verified fact per resource, and the registry every check id belongs to.
+
+Collecting state (boto3) is apart from judging it: a step's judge is pure code that returns
+``Check``s. What does not change from run to run (title, severity, remediation, the CIS AWS
+Foundations item, Prowler's id where the meaning is the same, the notebook that fixes it) lives
+once, in ``REGISTRY``, the way Prowler keeps it in each check's metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is heavy; only the table views need it
+    import pandas
+
+PASS, FAIL, WARN, MANUAL, ACCEPTED = "PASS", "FAIL", "WARN", "MANUAL", "ACCEPTED"
+STATUSES = (PASS, FAIL, WARN, MANUAL, ACCEPTED)
+"""``WARN``: worth knowing, does not fail the step. ``MANUAL``: no API can tell; the person
+confirms. ``ACCEPTED``: a finding the runbook makes by design, with its reason."""
+
+SEVERITIES = ("critical", "high", "medium", "low", "informational")
+CHECK_ID_PATTERN = re.compile(r"^[a-z0-9]+(_[a-z0-9]+){2,}$")
+"""``<service>_<resource>_<condition>``, as Prowler names its checks."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verified fact about one resource, Prowler-style.
+
+    Attributes:
+        check_id: A registered id, ``<service>_<resource>_<condition>``.
+        status: One of ``STATUSES``.
+        resource: What was checked, as a plan's address names it (``identitystore_user.Admin``);
+            it tells apart the rows of one id.
+        detail: What was found, in one sentence (the remediation lives in the registry).
+    """
+
+    check_id: str
+    status: str
+    resource: str
+    detail: str
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"Check.status must be one of {STATUSES}, not {self.status!r}")
+
+    @property
+    def metadata(self) -> CheckMetadata:
+        """The registry's entry for this check's id."""
+        return metadata_for(self.check_id)
+
+
+@dataclass(frozen=True)
+class CheckMetadata:
+    """What a check means, whatever it finds.
+
+    Attributes:
+        check_id: The id, ``<service>_<resource>_<condition>``.
+        title: What a PASS means, in a short phrase.
+        severity: One of ``SEVERITIES``.
+        remediation: What to do when it fails: the exact console path or call.
+        fixed_by: The notebook that makes it pass, e.g. ``01_secure_root_user``.
+        cis: The CIS AWS Foundations Benchmark item (v3.0), or "" when none means the same.
+        prowler_id: Prowler's check id where it means the same, or "".
+    """
+
+    check_id: str
+    title: str
+    severity: str
+    remediation: str
+    fixed_by: str
+    cis: str = ""
+    prowler_id: str = ""
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The checks a step ran after applying; it passes when none failed.
+
+    A verification with no check proves nothing, so it cannot be made.
+    """
+
+    step: str
+    checks: tuple[Check, ...]
+
+    def __post_init__(self) -> None:
+        if not self.checks:
+            raise ValueError(f"{self.step}: a verification needs at least one check")
+
+    @property
+    def passed(self) -> bool:
+        """Return True when no check failed."""
+        return all(check.status != FAIL for check in self.checks)
+
+    @property
+    def failed_checks(self) -> tuple[Check, ...]:
+        """The checks that failed."""
+        return tuple(check for check in self.checks if check.status == FAIL)
+
+    @property
+    def failures(self) -> list[str]:
+        """One sentence per failed check: what was found, and what to do from the registry."""
+        return [f"{check.detail} {check.metadata.remediation}".strip() for check in self.failed_checks]
+
+    def to_frame(self) -> pandas.DataFrame:
+        """Return the checks as a table: check, status, resource, detail."""
+        import pandas
+
+        rows = [
+            {"check": check.check_id, "status": check.status, "resource": check.resource, "detail": check.detail}
+            for check in self.checks
+        ]
+        return pandas.DataFrame(rows, columns=["check", "status", "resource", "detail"])
+
+
+def verification_of(step: str, *check_lists: list[Check] | tuple[Check, ...]) -> Verification:
+    """Return one verification of several lists of checks."""
+    return Verification(step, tuple(check for checks in check_lists for check in checks))
+
+
+def metadata_for(check_id: str) -> CheckMetadata:
+    """Return the registry's entry for ``check_id``.
+
+    Raises:
+        KeyError: when the id is not registered (a test keeps every emitted id registered).
+    """
+    return REGISTRY[check_id]
+
+
+def _entries(*entries: CheckMetadata) -> dict[str, CheckMetadata]:
+    """Return the registry keyed by id; a duplicate id is a bug caught at import."""
+    registry: dict[str, CheckMetadata] = {}
+    for entry in entries:
+        if entry.check_id in registry:
+            raise ValueError(f"check id registered twice: {entry.check_id}")
+        registry[entry.check_id] = entry
+    return registry
+
+
+_ROOT = "01_secure_root_user"
+_IDC = "02_enable_identity_center"
+_ADMIN = "03_create_admin_user"
+_DEV = "04_create_developer_user"
+_CLI = "05_configure_aws_cli"
+_SIGN_IN = "06_verify_developer_access"
+
+REGISTRY: dict[str, CheckMetadata] = _entries(
+    # Root (step 01)
+    CheckMetadata(
+        "iam_root_mfa_enabled", "The root user has MFA", "critical",
+        "Sign in as root, open the account menu > Security credentials > Multi-factor "
+        "authentication (MFA) > Assign MFA device, and follow the prompts.",
+        _ROOT, cis="1.5", prowler_id="iam_root_mfa_enabled",
+    ),
+    CheckMetadata(
+        "iam_no_root_access_key", "The root user has no access key", "critical",
+        "Sign in as root, open the account menu > Security credentials > Access keys, and "
+        "deactivate then delete every key.",
+        _ROOT, cis="1.4", prowler_id="iam_no_root_access_key",
+    ),
+    CheckMetadata(
+        "iam_avoid_root_usage", "Root has not been used recently", "high",
+        "Use the Admin's access portal sign-in for everyday work; sign out of root and keep its "
+        "password and MFA device safe.",
+        _ROOT, cis="1.7", prowler_id="iam_avoid_root_usage",
+    ),
+    CheckMetadata(
+        "iam_credential_report_root_row", "The credential report describes root", "medium",
+        "Generate the credential report again (IAM > Credential report > Download), then re-run the check.",
+        _ROOT,
+    ),
+    # Organization and Identity Center (step 02)
+    CheckMetadata(
+        "organizations_account_is_management", "This account manages an organization", "high",
+        "Apply step 02's plan: it creates the organization with all features.",
+        _IDC, prowler_id="organizations_account_part_of_organizations",
+    ),
+    CheckMetadata(
+        "organizations_all_features_enabled", "The organization has all features", "high",
+        "AWS Organizations console > Settings > 'Enable all features'.",
+        _IDC,
+    ),
+    CheckMetadata(
+        "sso_instance_active", "IAM Identity Center is enabled and active", "high",
+        "In the console, in the runbook's region, open IAM Identity Center and click 'Enable' "
+        "(with AWS Organizations).",
+        _IDC,
+    ),
+    # Users, groups, permission sets (steps 03 and 04)
+    CheckMetadata(
+        "identitystore_user_exists", "The Identity Center user exists", "high",
+        "Apply the step's plan (it creates the user), or add it in IAM Identity Center > Users.",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "identitystore_user_email_matches", "The user's email is the one asked for", "high",
+        "Change the email in IAM Identity Center > Users > the user > Edit, or set `email` to the existing one.",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "identitystore_user_in_group", "The user is a member of the group that holds the access", "high",
+        "Apply the step's plan, or add the user in IAM Identity Center > Groups > the group > Add users.",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_permission_set_exists", "The permission set exists", "high",
+        "Apply the step's plan (it creates the permission set).",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_permission_set_policies_exact", "The permission set grants exactly the policies asked for", "high",
+        "Apply the step's plan: it attaches what is missing and removes what was not asked for.",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_permission_set_session_duration", "The permission set's session length is the one asked for", "low",
+        "Apply the step's plan, or edit the permission set's session duration in IAM Identity Center.",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_permission_set_provisioned", "The permission set is provisioned to the account", "high",
+        "Apply the step's plan (it provisions the permission set), or IAM Identity Center > AWS "
+        "accounts > the account > Permission sets > Reprovision.",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_account_assignment_exists", "The user (or group) has the permission set on the account", "high",
+        "Apply the step's plan, or IAM Identity Center > AWS accounts > the account > Assign users or groups.",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_checklist_invitation", "The user can sign in for the first time", "medium",
+        "Follow the checklist item's console path, then tick it (or list it in `confirmed`).",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_checklist_email_verified", "The user's email is verified", "medium",
+        "Follow the checklist item's console path, then tick it (or list it in `confirmed`).",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_checklist_mfa_registered", "The user has an MFA device", "high",
+        "Follow the checklist item's console path, then tick it (or list it in `confirmed`).",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_checklist_mfa_settings", "Identity Center requires MFA at every sign-in", "high",
+        "IAM Identity Center > Settings > Authentication > Multi-factor authentication > Configure: "
+        "'Every time they sign in (always-on)'.",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "iam_reserved_role_exists", "The permission set's role exists in the account", "high",
+        "Provision and assign the permission set (apply the step's plan); IAM may take a few "
+        "seconds to show the new role.",
+        _DEV,
+    ),
+    CheckMetadata(
+        "iam_permission_set_allows_chosen_service", "The role may use each chosen service", "high",
+        "Choose the service again in step 04 and apply its plan.",
+        _DEV,
+    ),
+    CheckMetadata(
+        "iam_permission_set_denies_other_services", "The role may not use services that were not chosen", "high",
+        "Apply step 04's plan: it removes policies that were not asked for.",
+        _DEV,
+    ),
+    CheckMetadata(
+        "sso_developer_user_assigned", "The developer has access to the account", "high",
+        "Run step 04.",
+        _DEV,
+    ),
+    # AWS CLI (step 05) and the sign-in (step 06)
+    CheckMetadata(
+        "cli_profile_reads_back", "botocore reads the profile as written", "high",
+        "Apply step 05's plan (with `replace_conflicts` if a same-named profile differs).",
+        _CLI,
+    ),
+    CheckMetadata(
+        "cli_sso_session_reads_back", "botocore reads the sso-session as written", "high",
+        "Apply step 05's plan (with `replace_conflicts` if a same-named session differs).",
+        _CLI,
+    ),
+    CheckMetadata(
+        "cli_config_file_private", "The AWS CLI config file is readable by its owner only", "low",
+        "chmod 600 the config file.",
+        _CLI,
+    ),
+    CheckMetadata(
+        "sts_caller_identity_known", "The profile's credentials answer sts:GetCallerIdentity", "high",
+        "Sign in again in step 06 (or `aws sso login --profile <name> --use-device-code`).",
+        _SIGN_IN,
+    ),
+    CheckMetadata(
+        "sts_profile_account_matches", "The profile acts in the runbook's account", "high",
+        "Correct the profile's sso_account_id (re-apply step 05).",
+        _SIGN_IN,
+    ),
+    CheckMetadata(
+        "sts_profile_is_permission_set_role", "The profile acts as the permission set's role", "high",
+        "Sign in as the person the profile belongs to (step 06), and check the profile's sso_role_name.",
+        _SIGN_IN,
+    ),
+)
