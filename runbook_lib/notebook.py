@@ -1,25 +1,25 @@
-"""The glue every step notebook uses: one ``StepRun`` per notebook, the same shape each time.
+"""What a step notebook shows: one ``NotebookStep`` per notebook, the same shape each time.
 
-A notebook's parameters decide the mode. Headless (``headless=True``, under papermill) nothing is
-displayed that waits for a click: ``apply`` decides whether the plan is applied, and a failed
+The notebook's parameters decide the mode. Headless (``headless=True``, under papermill) nothing
+is displayed that waits for a click: ``apply`` decides whether the plan is applied, and a failed
 verification raises so the run stops. Interactive, the same cells show forms and buttons, and a
 verification that is not yet complete is shown, not raised, so "Run All" reaches the bottom.
+
+This module is the only one that displays and the only one that imports ``widgets``; the
+widgets get plain data and callables, the ``StepRun`` (no UI) does the work.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+import datetime
 from typing import Any, Callable
 
-from runbook_lib.aws import AwsContext
-from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
-from runbook_lib.plan import Plan, StepReport, Verification
-from runbook_lib.sandbox.client import SandboxClient
-from runbook_lib.steps.checklist import ChecklistItem, describe_item, done_in_sandbox, unknown_confirmations
-from runbook_lib.steps.console import apply_console_changes
-from runbook_lib.target import CallerIdentity, Settings, connect, read_caller, resolve_settings
+from runbook_lib import widgets
+from runbook_lib.checks import Verification
+from runbook_lib.errors import RunbookError
+from runbook_lib.plan import Plan
+from runbook_lib.step_run import StepReport, StepRun, begin_run
+from runbook_lib.steps.checklist import ChecklistItem, describe_item
 
 
 def show_errors_plainly(on_error: Callable[[RunbookError], None] | None = None) -> None:
@@ -50,16 +50,18 @@ def display(*objects: object) -> None:
     """Display objects in the notebook: sentences printed, tables with whole cells.
 
     The plan's details are the console instructions; pandas would cut them at 50 characters.
+    pandas is imported only when a table is shown: a sentence needs none of it.
     """
-    import pandas
     from IPython.display import display as ipython_display
 
-    with pandas.option_context("display.max_colwidth", None):
-        for shown in objects:
-            if isinstance(shown, str):
-                print(shown)  # a sentence, not a quoted repr
-            else:
-                ipython_display(shown)
+    for shown in objects:
+        if isinstance(shown, str):
+            print(shown)  # a sentence, not a quoted repr
+            continue
+        import pandas
+
+        with pandas.option_context("display.max_colwidth", None):
+            ipython_display(shown)
 
 
 SANDBOX_EXAMPLES: dict[str, Any] = {
@@ -69,54 +71,49 @@ SANDBOX_EXAMPLES: dict[str, Any] = {
     "developer_name": "ada",
     "services": ["s3", "lambda", "logs"],
 }
-"""Example values for empty fields in the sandbox only (see ``StepRun.with_sandbox_examples``)."""
+"""Example values for empty fields in the sandbox only (see ``NotebookStep.with_sandbox_examples``)."""
 
 
-@dataclass
-class StepRun:
-    """One step's run in a notebook: where it acts, what it planned, applied and verified.
+class NotebookStep:
+    """A step's run as its notebook shows it: plan table, apply controls, checklist, verification.
 
     Attributes:
-        step: The step's id (the notebook's name without ``.ipynb``).
-        settings: The validated target.
-        ctx: The AWS context (its recorder counts the calls).
-        caller: Who the runbook acts as.
-        headless: True under papermill: no widgets, the parameters decide.
-        apply_changes: True when the plan is to be applied without asking.
-        simulate_console: Sandbox only: play the console steps without asking.
-        summary_file: Where to write the step's report for the run summary ('' for nowhere).
+        run: The step's run (no UI); the report, context and caller live there.
     """
 
-    step: str
-    settings: Settings
-    ctx: AwsContext
-    caller: CallerIdentity
-    headless: bool
-    apply_changes: bool
-    simulate_console: bool
-    summary_file: str = ""
-    report: StepReport = field(init=False)
+    def __init__(self, run: StepRun) -> None:
+        self.run = run
 
-    def __post_init__(self) -> None:
-        self.report = StepReport(step=self.step, target=self.settings.target)
+    @property
+    def ctx(self) -> Any:
+        """The AWS context the step acts through."""
+        return self.run.ctx
+
+    @property
+    def caller(self) -> Any:
+        """Who the runbook acts as."""
+        return self.run.caller
 
     @property
     def region(self) -> str:
         """The region the runbook works in."""
-        return self.settings.region
+        return self.run.region
 
     @property
-    def sandbox(self) -> SandboxClient | None:
-        """The sandbox (plays console steps, shows their state), or None on a real account."""
-        if not self.ctx.is_sandbox:
-            return None
-        return SandboxClient(self.ctx.endpoint_url or "")
+    def report(self) -> StepReport:
+        """What the step did so far."""
+        return self.run.report
+
+    @property
+    def sandbox(self) -> Any:
+        """The sandbox's client, or None on a real account."""
+        return self.run.sandbox
 
     def show_plan(self, plan: Plan) -> Plan:
         """Display the plan as a table and note it in the report."""
-        self.report.record_plan(plan)
+        self.run.record_plan(plan)
         if plan.is_empty:
-            display(f"{self.step}: nothing to change; this step is already done.")
+            display(f"{self.run.step}: nothing to change; this step is already done.")
         else:
             display(plan.to_frame())
         return plan
@@ -130,47 +127,35 @@ class StepRun:
                 has only console changes.
             label: The interactive button's label.
         """
+        run = self.run
         if plan.is_empty:
             display("Nothing to apply.")
             return
-        if self.apply_changes:
-            self.apply_now(plan, apply_api, play_console=self.simulate_console)
-            display(self.describe_applied())
-        elif self.headless:
+        if run.apply_changes:
+            run.apply_now(plan, apply_api, play_console=run.simulate_console)
+            display(run.describe_applied())
+        elif run.headless:
             display("Plan only (apply=False): nothing was changed.")
         else:
-            from runbook_lib import widgets
+            display(self._apply_controls(plan, apply_api, label))
 
-            display(widgets.apply_controls(self, plan, apply_api, label=label))
+    def _apply_controls(self, plan: Plan, apply_api: Callable[[], list[str]] | None, label: str) -> Any:
+        """Return the plan's buttons: apply the API changes; in the sandbox, simulate each console step."""
+        run = self.run
+        on_apply = None
+        if plan.api_changes:
+            def on_apply() -> str:
+                run.apply_now(plan.only(plan.api_changes), apply_api, play_console=False)
+                return run.describe_applied()
 
-    def apply_now(self, plan: Plan, apply_api: Callable[[], list[str]] | None, *, play_console: bool) -> None:
-        """Make the API changes, then play the console steps in the sandbox or leave them pending."""
-        if plan.api_changes and apply_api is not None:
-            self.report.applied.extend(apply_api())
-        console = self.sandbox if play_console else None
-        played, pending = apply_console_changes(plan, console=console, region=self.region)
-        self.report.applied.extend(played)
-        self.report.pending_console_steps = pending
-
-    def play_console_step(self, step: str, *, user: str = "") -> str:
-        """Play one console step in the sandbox (the 'simulate the console step' control)."""
-        player = self.sandbox
-        if player is None:
-            raise RunbookError(
-                "Console steps can only be simulated in the sandbox.",
-                advice="On a real account, follow the guide in the plan's details in the AWS console.",
+        console_steps = [
+            widgets.ConsoleStep(
+                change.address, change.detail,
+                (lambda step=change.operation: run.play_console_step(step)) if run.ctx.is_sandbox else None,
             )
-        done = "sandbox played the console step: " + player.play_console_step(step, region=self.region, user=user)
-        self.report.applied.append(done)
-        if step in self.report.pending_console_steps:
-            self.report.pending_console_steps.remove(step)
-        return done
-
-    def describe_applied(self) -> str:
-        """Return what was applied and what is left to the person, in lines."""
-        lines = [f"Applied: {line}" for line in self.report.applied]
-        lines += [f"Left for you in the console: {step}" for step in self.report.pending_console_steps]
-        return "\n".join(lines) or "Nothing was applied."
+            for change in plan.console_changes
+        ]
+        return widgets.apply_controls(label, on_apply, console_steps)
 
     def verify(self, check: Callable[[], Verification]) -> Verification:
         """Run the step's verification, display it, and in a headless apply run require it.
@@ -181,18 +166,16 @@ class StepRun:
             StepIncompleteError: headless with ``apply=True``, when a check failed.
         """
         verification = check()
-        self.report.record_verification(verification)
         display(verification.to_frame())
-        if not self.headless:
-            from runbook_lib import widgets
+        self.run.record_verification(verification)
+        if not self.run.headless:
+            def check_again() -> Any:
+                again = self.run.record_verification(check())
+                frame = again.to_frame()
+                frame.index = [f"checked at {datetime.datetime.now():%H:%M:%S}"] * len(frame)
+                return frame
 
-            display(widgets.check_again_button(self, check))
-        elif self.apply_changes and not verification.passed:
-            raise StepIncompleteError(
-                self.step, verification.failures,
-                advice="Do what each failed check says (console steps cannot be automated on a "
-                "real account), then run the step again.",
-            )
+            display(widgets.action_button("Check again", check_again))
         return verification
 
     def with_sandbox_examples(self, **fields: Any) -> dict[str, Any]:
@@ -201,7 +184,7 @@ class StepRun:
         "Run All" in a workshop then reaches the bottom without typing; on a real account empty
         fields stay empty, so validation names them.
         """
-        if not self.ctx.is_sandbox:
+        if not self.run.ctx.is_sandbox:
             return dict(fields)
         filled = {name: SANDBOX_EXAMPLES[name] for name, value in fields.items() if not value and name in SANDBOX_EXAMPLES}
         if filled:
@@ -209,64 +192,36 @@ class StepRun:
             display(f"Sandbox: using example values {listed} (set them in the parameters cell to choose your own).")
         return {**fields, **filled}
 
-    def confirm(self, item: str, confirmed: bool) -> None:
-        """Record the person's confirmation of a guided checklist item."""
-        self.report.confirmations[item] = confirmed
-
     def checklist(self, items: tuple[ChecklistItem, ...], *, user_name: str, confirmed: list[str]) -> None:
-        """Show the guided items with no API, record what the person confirmed.
-
-        ``confirmed`` is the parameter twin of the checkboxes. In a headless sandbox run with
-        ``simulate_console``, the sandbox plays each item and that counts as confirmed.
+        """Show the guided items with no API, and record what the person confirmed.
 
         Raises:
             InputError: when ``confirmed`` names an item this checklist does not have.
         """
-        unknown = unknown_confirmations(items, list(confirmed))
-        if unknown:
-            raise InputError("confirmed", unknown[0], f"not an item of this checklist; items: {', '.join(item.key for item in items)}")
-        for key in confirmed:
-            self.confirm(key, True)
-        sandbox = self.sandbox
-        if sandbox is not None:  # the sandbox's "console" shows what was done; a rerun plays nothing twice
-            for key in done_in_sandbox(items, sandbox.state(), user_name):
-                self.confirm(key, True)
-            if self.headless and self.apply_changes and self.simulate_console:
-                for item in items:
-                    if not self.report.confirmations.get(item.key):
-                        self.play_checklist_item(item, user_name)
+        run = self.run
+        run.gather_confirmations(items, user_name=user_name, confirmed=confirmed)
         import pandas
 
         display(pandas.DataFrame(
             [{"item": item.key, "what to do": describe_item(item, user_name),
-              "confirmed": bool(self.report.confirmations.get(item.key))} for item in items],
+              "confirmed": bool(run.report.confirmations.get(item.key))} for item in items],
             columns=["item", "what to do", "confirmed"],
         ))
-        if not self.headless:
-            from runbook_lib import widgets
-
-            display(widgets.checklist_controls(self, items, user_name))
-
-    def play_checklist_item(self, item: ChecklistItem, user_name: str) -> str:
-        """Play a checklist item's console step in the sandbox and count it as confirmed."""
-        done = self.play_console_step(item.sandbox_step, user=user_name if item.per_user else "")
-        self.confirm(item.key, True)
-        return done
-
-    def record_failure(self, error: RunbookError) -> None:
-        """Note the error that stopped the step and write the report, so the summary keeps the
-        calls made before it."""
-        self.report.error = f"{type(error).__name__}: {error}"
-        self.finish()
+        if run.headless:
+            return
+        rows = [
+            widgets.ChecklistRow(
+                item.key, item.title, bool(run.report.confirmations.get(item.key)),
+                on_toggle=lambda value, key=item.key: run.confirm(key, value),
+                on_simulate=(lambda item=item: run.play_checklist_item(item, user_name)) if run.ctx.is_sandbox else None,
+            )
+            for item in items
+        ]
+        display(widgets.checklist_controls(rows))
 
     def finish(self) -> StepReport:
         """Note the AWS calls made and write the report where the runner expects it."""
-        self.report.record_calls(self.ctx.recorder.calls)
-        if self.summary_file:
-            path = Path(self.summary_file)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(asdict(self.report), indent=2) + "\n", encoding="utf-8")
-        return self.report
+        return self.run.finish()
 
 
 def begin_step(
@@ -280,7 +235,7 @@ def begin_step(
     apply: bool = False,
     simulate_console: bool = False,
     summary_file: str = "",
-) -> StepRun:
+) -> NotebookStep:
     """Validate the parameters, connect, say who the runbook acts as, and start the step's report.
 
     Raises:
@@ -288,20 +243,16 @@ def begin_step(
         RunbookError: when AWS cannot be reached or refuses, with what to do next.
     """
     show_errors_plainly()
-    settings = resolve_settings(target=target, profile=profile, region=region, account_id=account_id)
-    ctx = connect(settings)
-    caller = read_caller(ctx, expected_account_id=settings.account_id)
-    where = "the local sandbox" if ctx.is_sandbox else f"profile {settings.profile!r}"
-    display(f"Acting on account {caller.account_id} in {settings.region} through {where}, as {caller.arn}.")
-    if caller.is_root:
+    run = begin_run(
+        step, target=target, profile=profile, region=region, account_id=account_id,
+        headless=headless, apply=apply, simulate_console=simulate_console, summary_file=summary_file,
+    )
+    where = "the local sandbox" if run.ctx.is_sandbox else f"profile {run.settings.profile!r}"
+    display(f"Acting on account {run.caller.account_id} in {run.region} through {where}, as {run.caller.arn}.")
+    if run.caller.is_root:
         display(
             "WARNING: the runbook is acting as the ROOT user. Root can do anything, including "
             "closing the account. Finish steps 01-03, then use the Admin user's profile."
         )
-    run = StepRun(
-        step, settings, ctx, caller,
-        headless=headless, apply_changes=apply, simulate_console=simulate_console,
-        summary_file=summary_file,
-    )
     show_errors_plainly(on_error=run.record_failure)
-    return run
+    return NotebookStep(run)

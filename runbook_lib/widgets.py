@@ -1,145 +1,172 @@
 """ipywidgets forms and buttons for interactive use; they collect and show, nothing more.
 
-Every control here has a parameter twin in the notebook, so a headless run never needs one;
-each button only calls the library and shows the answer (or the error's message and advice).
+Every control here has a parameter twin in the notebook, so a headless run never needs one. The
+widgets get plain data and callables (as aws_sso_lib hands its ``user_auth_handler`` in): they
+know nothing of steps, runs or AWS, and import nothing of the runbook above its pure floor.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 import ipywidgets
 
 from runbook_lib.errors import RunbookError
-from runbook_lib.plan import Plan, Verification
-
-if TYPE_CHECKING:
-    from runbook_lib.notebook import StepRun
-    from runbook_lib.steps.checklist import ChecklistItem
-    from runbook_lib.target import Settings
 
 
 def action_button(label: str, action: Callable[[], Any], *, style: str = "") -> ipywidgets.VBox:
-    """Return a button that runs ``action`` and shows its result (or its error) beneath it."""
+    """Return a button that runs ``action`` and shows its result (or its error) beneath it.
+
+    Each press replaces the previous result. While the action runs the button is disabled and
+    says so, so a double click runs it once.
+    """
     button = ipywidgets.Button(description=label, button_style=style, layout=ipywidgets.Layout(width="auto"))
     output = ipywidgets.Output()
 
     def on_click(_: ipywidgets.Button) -> None:
-        # append_* rather than ``with output:``: a click's callback runs outside the cell that
-        # made the button, where captured printing would go astray.
-        output.clear_output()
-        failure: RunbookError | None = None
-        # In a kernel, what the action prints meanwhile (a sign-in link) shows at once. The
-        # try sits inside: Output's __exit__ would swallow the error after showing a traceback.
-        with output:
-            try:
-                result = action()
-            except RunbookError as error:
-                failure = error
-        if failure is not None:
-            output.append_stderr(f"{type(failure).__name__}: {failure}\n")
+        if button.disabled:  # a second click queued while the first one ran
             return
-        if isinstance(result, str):
-            output.append_stdout(result + "\n")
-        elif result is not None:
-            import pandas
-
-            with pandas.option_context("display.max_colwidth", None):  # as the cells show tables
-                output.append_display_data(result)
+        button.disabled = True
+        button.description = f"{label} (working...)"
+        # Replacing the outputs, not clear_output(): a clear from a callback is deferred and
+        # wiped what the next append_* showed (every second press looked empty).
+        output.outputs = ()
+        failure: RunbookError | None = None
+        result: Any = None
+        try:
+            # In a kernel, what the action prints meanwhile (a sign-in link) shows at once. The
+            # try sits inside: Output's __exit__ would swallow the error after showing a traceback.
+            with output:
+                try:
+                    result = action()
+                except RunbookError as error:
+                    failure = error
+        finally:
+            button.disabled = False
+            button.description = label
+        show_result(output, result, failure)
 
     button.on_click(on_click)
     return ipywidgets.VBox([button, output])
 
 
-def apply_controls(
-    run: StepRun, plan: Plan, apply_api: Callable[[], list[str]] | None, *, label: str = "Apply the API changes above"
-) -> ipywidgets.VBox:
-    """Return the plan's controls: an "Apply" button for API changes and, in the sandbox, one
-    clearly labelled "Simulate the console step" button per console change."""
-    controls: list[ipywidgets.Widget] = []
-    if plan.api_changes:
-        def apply_api_changes() -> str:
-            run.apply_now(Plan(plan.step, plan.api_changes), apply_api, play_console=False)
-            return run.describe_applied()
+def show_result(output: ipywidgets.Output, result: Any, failure: RunbookError | None) -> None:
+    """Show an action's result in ``output``: an error's message and advice, a sentence, a table."""
+    if failure is not None:
+        output.append_stderr(f"{type(failure).__name__}: {failure}\n")
+    elif isinstance(result, str):
+        output.append_stdout(result + "\n")
+    elif result is not None:
+        import pandas
 
-        controls.append(action_button(label, apply_api_changes, style="primary"))
-    for change in plan.console_changes:
-        controls.append(ipywidgets.HTML(f"<b>Console step: {change.resource}</b><br>{change.details}"))
-        if run.ctx.is_sandbox:
-            controls.append(action_button(
-                f"Simulate the console step (sandbox): {change.resource}",
-                lambda step=change.operation: run.play_console_step(step),
-                style="warning",
-            ))
+        with pandas.option_context("display.max_colwidth", None):  # as the cells show tables
+            output.append_display_data(result)
+
+
+@dataclass(frozen=True)
+class ConsoleStep:
+    """A console-only change as the apply controls show it.
+
+    Attributes:
+        title: What is changed.
+        guide: What to do in the console.
+        on_simulate: Plays it in the sandbox; None on a real account.
+    """
+
+    title: str
+    guide: str
+    on_simulate: Callable[[], str] | None = None
+
+
+def apply_controls(
+    label: str, on_apply: Callable[[], str] | None, console_steps: Sequence[ConsoleStep]
+) -> ipywidgets.VBox:
+    """Return the plan's controls: an "Apply" button for the API changes (when there are some)
+    and, per console change, its guide and, in the sandbox, a clearly labelled simulate button."""
+    controls: list[ipywidgets.Widget] = []
+    if on_apply is not None:
+        controls.append(action_button(label, on_apply, style="primary"))
+    for step in console_steps:
+        controls.append(ipywidgets.HTML(f"<b>Console step: {step.title}</b><br>{step.guide}"))
+        if step.on_simulate is not None:
+            controls.append(action_button(f"Simulate the console step (sandbox): {step.title}", step.on_simulate, style="warning"))
     return ipywidgets.VBox(controls)
 
 
-def check_again_button(run: StepRun, check: Callable[[], Verification]) -> ipywidgets.VBox:
-    """Return a "Check again" button that re-runs the step's verification and shows it."""
+@dataclass(frozen=True)
+class ChecklistRow:
+    """One guided checklist item as its checkbox shows it.
 
-    def check_again() -> Any:
-        import datetime
+    Attributes:
+        key: The item's key (its ``confirmed`` entry).
+        title: What the person confirms.
+        confirmed: Whether it is confirmed already.
+        on_toggle: Called with the new value when the box is ticked or cleared.
+        on_simulate: Plays the item in the sandbox; None on a real account.
+    """
 
-        verification = check()
-        run.report.record_verification(verification)
-        frame = verification.to_frame()
-        frame.index = [f"checked at {datetime.datetime.now():%H:%M:%S}"] * len(frame)  # not the table above
-        return frame
-
-    return action_button("Check again", check_again)
+    key: str
+    title: str
+    confirmed: bool
+    on_toggle: Callable[[bool], None]
+    on_simulate: Callable[[], str] | None = None
 
 
-def checklist_controls(run: StepRun, items: tuple[ChecklistItem, ...], user_name: str) -> ipywidgets.VBox:
-    """Return a checkbox per guided item (each tick recorded in the report) and, in the sandbox,
-    a clearly labelled button that simulates the item's console step."""
-    rows: list[ipywidgets.Widget] = []
-    for item in items:
+def checklist_controls(rows: Sequence[ChecklistRow]) -> ipywidgets.VBox:
+    """Return a checkbox per guided item and, in the sandbox, a button that simulates it."""
+    widgets: list[ipywidgets.Widget] = []
+    for row in rows:
         box = ipywidgets.Checkbox(
-            value=bool(run.report.confirmations.get(item.key)), description=f"Done: {item.title}",
-            layout=ipywidgets.Layout(width="auto"), indent=False,
+            value=row.confirmed, description=f"Done: {row.title}", layout=ipywidgets.Layout(width="auto"), indent=False,
         )
-        box.observe(lambda change, key=item.key: run.confirm(key, bool(change["new"])), names="value")
-        rows.append(box)
-        if run.ctx.is_sandbox:
-            def simulate(item: ChecklistItem = item, box: ipywidgets.Checkbox = box) -> str:
-                done = run.play_checklist_item(item, user_name)
+        box.observe(lambda change, row=row: row.on_toggle(bool(change["new"])), names="value")
+        widgets.append(box)
+        if row.on_simulate is not None:
+            def simulate(row: ChecklistRow = row, box: ipywidgets.Checkbox = box) -> str:
+                done = row.on_simulate() if row.on_simulate is not None else ""
                 box.value = True
                 return done
 
-            rows.append(action_button(f"Simulate the console step (sandbox): {item.title.lower()}", simulate, style="warning"))
-    return ipywidgets.VBox(rows)
+            widgets.append(action_button(f"Simulate the console step (sandbox): {row.title.lower()}", simulate, style="warning"))
+    return ipywidgets.VBox(widgets)
 
 
-def target_form(current: Settings, profiles: list[str], on_save: Callable[[Settings], Any]) -> ipywidgets.VBox:
-    """Return the form of 00_start_here: sandbox or a real account's profile, region, account id."""
-    from runbook_lib.target import Settings
+def target_form(
+    *, target: str, profile: str, region: str, account_id: str, profiles: Sequence[str], on_save: Callable[..., Any]
+) -> ipywidgets.VBox:
+    """Return the form of 00_start_here: sandbox or a real account's profile, region, account id.
 
-    target = ipywidgets.Dropdown(
+    ``on_save`` is called with the fields as keywords (``target``, ``profile``, ``region``,
+    ``account_id``), stripped; what it returns is shown under the button.
+    """
+    target_field = ipywidgets.Dropdown(
         options=[("Sandbox (local stand-in, no account needed)", "sandbox"), ("A real account (AWS CLI profile)", "profile")],
-        value=current.target, description="Target",
+        value=target, description="Target",
         style={"description_width": "initial"}, layout=ipywidgets.Layout(width="auto"),
     )
-    profile = ipywidgets.Combobox(
-        value=current.profile, options=profiles, description="Profile", placeholder="e.g. admin",
-        ensure_option=False,
+    profile_field = ipywidgets.Combobox(
+        value=profile, options=list(profiles), description="Profile", placeholder="e.g. admin", ensure_option=False,
     )
-    region = ipywidgets.Text(value=current.region, description="Region")
-    account_id = ipywidgets.Text(value=current.account_id, description="Account id", placeholder="optional, 12 digits")
+    region_field = ipywidgets.Text(value=region, description="Region")
+    account_field = ipywidgets.Text(value=account_id, description="Account id", placeholder="optional, 12 digits")
 
     def save() -> Any:
-        return on_save(Settings(target.value, profile.value.strip(), region.value.strip(), account_id.value.strip()))
+        return on_save(
+            target=target_field.value, profile=profile_field.value.strip(),
+            region=region_field.value.strip(), account_id=account_field.value.strip(),
+        )
 
-    return ipywidgets.VBox([target, profile, region, account_id, action_button("Save and check", save, style="primary")])
+    return ipywidgets.VBox([
+        target_field, profile_field, region_field, account_field, action_button("Save and check", save, style="primary"),
+    ])
 
 
-def service_picker(selected: list[str]) -> ipywidgets.SelectMultiple:
-    """Return a multi-select of the catalogue's services and presets, ``selected`` chosen.
+def service_picker(choices: Sequence[tuple[str, str]], selected: Sequence[object]) -> ipywidgets.SelectMultiple:
+    """Return a multi-select of ``choices`` (key, label), the ``selected`` keys chosen.
 
     Unknown names in ``selected`` are left out here; validation names them when the value is used.
     """
-    from runbook_lib.catalogue import service_choices
-
-    choices = service_choices()
     known = {key.lower(): key for key, _ in choices}
     return ipywidgets.SelectMultiple(
         options=[(label, key) for key, label in choices],

@@ -9,7 +9,7 @@ from runbook_lib.errors import InputError
 from runbook_lib.notebook import begin_step
 from runbook_lib.steps import identity_center, secure_root
 from runbook_lib.target import Settings, load_settings
-from runbook_lib.widgets import action_button, apply_controls, check_again_button, target_form
+from runbook_lib.widgets import action_button, target_form
 
 
 def buttons_in(widget: ipywidgets.Widget) -> list[ipywidgets.Button]:
@@ -34,10 +34,15 @@ def shown_text(widget: ipywidgets.Widget) -> str:
     return "\n".join(texts)
 
 
+def form_fields(settings: Settings) -> dict[str, str]:
+    """Return the target form's starting values from ``settings``."""
+    return {"target": settings.target, "profile": settings.profile, "region": settings.region, "account_id": settings.account_id}
+
+
 def test_sandbox_console_steps_have_clearly_labelled_simulate_buttons_that_play_them(sandbox):
     run = begin_step("01_secure_root_user", target="sandbox")
     plan = secure_root.plan_secure_root(secure_root.read_root_state(run.ctx, run.caller))
-    controls = apply_controls(run, plan, None)
+    controls = run._apply_controls(plan, None, "Apply")
     labels = [button.description for button in buttons_in(controls)]
     assert labels == [
         "Simulate the console step (sandbox): root user MFA",
@@ -55,7 +60,9 @@ def test_api_apply_button_creates_the_organization_and_console_step_waits_for_it
     run = begin_step("02_enable_identity_center", target="sandbox")
     state = identity_center.read_identity_center_state(run.ctx, run.caller.account_id)
     plan = identity_center.plan_identity_center(state)
-    controls = apply_controls(run, plan, lambda: identity_center.apply_identity_center(run.ctx, plan, run.caller.account_id))
+    controls = run._apply_controls(
+        plan, lambda: identity_center.apply_identity_center(run.ctx, plan, run.caller.account_id), "Apply the API changes above"
+    )
     apply_button, simulate_button = buttons_in(controls)
     assert apply_button.description == "Apply the API changes above"
     apply_button.click()
@@ -69,20 +76,51 @@ def test_a_real_account_gets_the_guide_but_no_simulate_button(sandbox, monkeypat
     run = begin_step("01_secure_root_user", target="sandbox")
     monkeypatch.setattr(run.ctx, "target", "profile")  # what a real account's run looks like
     plan = secure_root.plan_secure_root(secure_root.read_root_state(run.ctx, run.caller))
-    controls = apply_controls(run, plan, None)
+    controls = run._apply_controls(plan, None, "Apply")
     assert buttons_in(controls) == []
     guides = [child.value for child in controls.children if isinstance(child, ipywidgets.HTML)]
     assert any("Assign MFA device" in guide for guide in guides)
 
 
-def test_check_again_rereads_live_state(sandbox):
+def test_check_again_rereads_live_state(sandbox, monkeypatch):
+    import runbook_lib.notebook as notebook_module
+
+    shown: list[object] = []
+    monkeypatch.setattr(notebook_module, "display", lambda *objects: shown.extend(objects))
     run = begin_step("01_secure_root_user", target="sandbox")
-    check = lambda: secure_root.verify_secure_root(secure_root.read_root_state(run.ctx, run.caller))  # noqa: E731
-    button_box = check_again_button(run, check)
+    run.verify(lambda: secure_root.verify_secure_root(secure_root.read_root_state(run.ctx, run.caller)))
+    assert run.report.verified is False
+    button_box = next(item for item in shown if isinstance(item, ipywidgets.VBox))
     sandbox.play_console_step("enable-root-mfa")
     sandbox.play_console_step("delete-root-access-keys")
     buttons_in(button_box)[0].click()
     assert run.report.verified is True
+
+
+def test_every_press_of_a_button_shows_its_result():
+    presses = iter(range(1, 10))
+    box = action_button("Go", lambda: f"press {next(presses)}")
+    for expected in ("press 1", "press 2", "press 3"):
+        buttons_in(box)[0].click()
+        assert shown_text(box) == expected + "\n"
+
+
+def test_a_button_is_disabled_while_its_action_runs_and_a_click_meanwhile_does_nothing():
+    calls: list[bool] = []
+    holder: dict[str, ipywidgets.Button] = {}
+
+    def action() -> str:
+        button = holder["button"]
+        calls.append(button.disabled)
+        button.click()  # a second click while the first one runs
+        return "done"
+
+    box = action_button("Apply", action)
+    holder["button"] = buttons_in(box)[0]
+    holder["button"].click()
+    assert calls == [True]
+    assert holder["button"].disabled is False
+    assert holder["button"].description == "Apply"
 
 
 def test_action_button_shows_a_runbook_error_as_its_message():
@@ -96,7 +134,9 @@ def test_action_button_shows_a_runbook_error_as_its_message():
 
 def test_target_form_saves_only_valid_settings(sandbox):
     saved: list[Settings] = []
-    form = target_form(Settings(), [], lambda settings: saved.append(settings) or "saved")
+    form = target_form(
+        **form_fields(Settings()), profiles=[], on_save=lambda **fields: saved.append(Settings(**fields)) or "saved"
+    )
     target, profile, region, account_id = form.children[:4]
     region.value = "eu-west-1"
     buttons_in(form)[0].click()
@@ -107,13 +147,11 @@ def test_target_form_saves_only_valid_settings(sandbox):
 def test_start_here_form_refuses_a_bad_account_id_and_saves_nothing(sandbox):
     from runbook_lib import target as targets
 
-    def save_and_check(chosen):
-        checked = targets.resolve_settings(target=chosen.target, profile=chosen.profile,
-                                           region=chosen.region, account_id=chosen.account_id)
-        targets.save_settings(checked)
+    def save_and_check(**chosen):
+        targets.save_settings(targets.resolve_settings(**chosen))
         return "saved"
 
-    form = target_form(Settings(), [], save_and_check)
+    form = target_form(**form_fields(Settings()), profiles=[], on_save=save_and_check)
     form.children[3].value = "12345"
     buttons_in(form)[0].click()
     assert "account_id" in shown_text(form)
@@ -125,9 +163,9 @@ def test_start_here_form_refuses_a_bad_account_id_and_saves_nothing(sandbox):
 
 @pytest.mark.parametrize("headless", [True, False])
 def test_begin_step_refuses_bad_input_before_connecting(sandbox, headless, monkeypatch):
-    import runbook_lib.notebook as notebook_module
+    import runbook_lib.step_run as step_run_module
 
-    monkeypatch.setattr(notebook_module, "connect", lambda settings: pytest.fail("connected despite bad input"))
+    monkeypatch.setattr(step_run_module, "connect", lambda settings: pytest.fail("connected despite bad input"))
     with pytest.raises(InputError) as refused:
         begin_step("00_start_here", target="sandbox", account_id="not-an-id", headless=headless)
     assert refused.value.field == "account_id"
