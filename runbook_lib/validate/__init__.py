@@ -33,7 +33,11 @@ from runbook_lib.validate.identity import (
     validate_session_duration_hours,
     validate_user_name,
 )
-from runbook_lib.validate.text import NAME_MAX_LENGTH, require_text, validate_display_text
+from runbook_lib.validate.text import (
+    NAME_MAX_LENGTH,
+    require_text,
+    validate_display_text,
+)
 
 __all__ = [
     "EMAIL_MAX_LENGTH", "NAME_MAX_LENGTH", "PERMISSION_SET_NAME_MAX_LENGTH", "PROFILE_NAME_MAX_LENGTH",
