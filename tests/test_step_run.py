@@ -1,0 +1,140 @@
+"""A step's run without any UI: its report, apply, console player, confirmations and finish."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from runbook_lib.checks import FAIL, PASS, Check, Verification
+from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
+from runbook_lib.plan import Change, Plan
+from runbook_lib.step_run import PLAN_FILE_SUFFIX, StepReport, begin_run
+from runbook_lib.steps.checklist import ADMIN_CHECKLIST
+
+STEP = "01_secure_root_user"
+
+
+def passed() -> Verification:
+    return Verification(STEP, (Check("iam_root_mfa_enabled", PASS, "iam_root_mfa", "Root has MFA."),))
+
+
+def failed() -> Verification:
+    return Verification(STEP, (Check("iam_root_mfa_enabled", FAIL, "iam_root_mfa", "Root has no MFA device."),))
+
+
+def test_begin_run_says_who_the_runbook_acts_as_and_starts_the_report(sandbox):
+    run = begin_run(STEP, target="sandbox")
+    assert run.caller.account_id.isdigit()
+    assert run.report.acted_as == run.caller.arn
+    assert run.report.target == "sandbox"
+    assert [str(call) for call in run.ctx.recorder.calls] == ["sts:GetCallerIdentity"]
+
+
+def test_begin_run_refuses_bad_input_before_any_aws_call(sandbox, monkeypatch):
+    import runbook_lib.step_run as step_run_module
+
+    monkeypatch.setattr(step_run_module, "connect", lambda settings: pytest.fail("connected despite bad input"))
+    with pytest.raises(InputError) as refused:
+        begin_run(STEP, target="sandbox", region="mars-1")
+    assert refused.value.field == "region"
+
+
+def test_apply_now_makes_the_api_changes_and_plays_console_steps_only_when_asked(sandbox):
+    run = begin_run(STEP, target="sandbox")
+    plan = Plan(STEP, (
+        Change("create", "example.thing", "An API change.", "make_thing"),
+        Change("console", "iam_root_mfa", "Assign an MFA device.", "enable-root-mfa"),
+    ))
+    applied = run.apply_now(plan, lambda: ["made the thing"], play_console=False)
+    assert applied == ["made the thing"]
+    assert run.report.pending_console_steps == ["enable-root-mfa"]
+    assert sandbox.state()["root_mfa_enabled"] is False
+    played = run.apply_now(plan.only(plan.console_changes), None, play_console=True)
+    assert len(played) == 1 and "sandbox played the console step" in played[0]
+    assert sandbox.state()["root_mfa_enabled"] is True
+    assert run.report.pending_console_steps == []
+    assert run.report.applied == ["made the thing", *played]
+
+
+def test_a_real_account_cannot_play_console_steps(sandbox, monkeypatch):
+    run = begin_run(STEP, target="sandbox")
+    monkeypatch.setattr(run.ctx, "target", "profile")
+    with pytest.raises(RunbookError, match="only be simulated in the sandbox"):
+        run.play_console_step("enable-root-mfa")
+
+
+@pytest.mark.parametrize(("headless", "apply", "raises"), [(True, True, True), (True, False, False), (False, True, False)])
+def test_a_failed_verification_stops_only_a_headless_apply_run(sandbox, headless, apply, raises):
+    run = begin_run(STEP, target="sandbox", headless=headless, apply=apply)
+    if raises:
+        with pytest.raises(StepIncompleteError) as stopped:
+            run.record_verification(failed())
+        assert stopped.value.failures == failed().failures
+        assert "Assign MFA device" in stopped.value.failures[0]  # the registry's remediation
+    else:
+        run.record_verification(failed())
+    assert run.report.verified is False
+    run.record_verification(passed())
+    assert run.report.verified is True
+
+
+def test_confirmations_are_recorded_and_an_unknown_item_is_refused(sandbox):
+    run = begin_run("03_create_admin_user", target="sandbox")
+    run.gather_confirmations(ADMIN_CHECKLIST, user_name="Admin", confirmed=["invitation"])
+    assert run.report.confirmations == {"invitation": True}
+    with pytest.raises(InputError) as refused:
+        run.gather_confirmations(ADMIN_CHECKLIST, user_name="Admin", confirmed=["invitaton"])
+    assert refused.value.field == "confirmed"
+
+
+def test_a_headless_sandbox_apply_run_plays_each_checklist_item_once(sandbox):
+    run = begin_run("03_create_admin_user", target="sandbox", headless=True, apply=True, simulate_console=True)
+    run.gather_confirmations(ADMIN_CHECKLIST, user_name="Admin", confirmed=[])
+    assert all(run.report.confirmations.get(item.key) for item in ADMIN_CHECKLIST)
+    played = len(run.report.applied)
+    assert played == len(ADMIN_CHECKLIST)
+    again = begin_run("03_create_admin_user", target="sandbox", headless=True, apply=True, simulate_console=True)
+    again.gather_confirmations(ADMIN_CHECKLIST, user_name="Admin", confirmed=[])
+    assert all(again.report.confirmations.get(item.key) for item in ADMIN_CHECKLIST)
+    assert again.report.applied == []  # the sandbox remembers: nothing is played twice
+
+
+def test_finish_writes_the_report_and_the_plan_as_json_beside_it(sandbox, tmp_path):
+    summary = tmp_path / "reports" / f"{STEP}.json"
+    run = begin_run(STEP, target="sandbox", summary_file=str(summary))
+    plan = Plan(STEP, (Change("update", "sso_permission_set.Dev", "Drift: session.", "update_session", "PT1H", "PT4H"),))
+    run.record_plan(plan)
+    report = run.finish()
+    written = json.loads(summary.read_text(encoding="utf-8"))
+    assert written["step"] == STEP
+    assert written["read_calls"] == report.read_calls == 1
+    assert written["acted_as"] == run.caller.arn
+    plan_file = summary.with_name(STEP + PLAN_FILE_SUFFIX)
+    saved_plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    assert saved_plan == plan.to_json()
+    assert saved_plan["resource_changes"][0]["change"] == {"actions": ["update"], "before": "PT1H", "after": "PT4H"}
+
+
+def test_a_failure_is_recorded_with_the_calls_made_before_it(sandbox, tmp_path):
+    summary = tmp_path / "report.json"
+    run = begin_run(STEP, target="sandbox", summary_file=str(summary))
+    run.record_failure(RunbookError("It broke.", advice="Mend it."))
+    written = json.loads(summary.read_text(encoding="utf-8"))
+    assert written["error"] == "RunbookError: It broke.\nWhat to do next: Mend it."
+    assert written["calls"] == ["sts:GetCallerIdentity"]
+
+
+def test_a_step_report_counts_reads_and_writes():
+    class Call:
+        def __init__(self, name: str, mutating: bool) -> None:
+            self.name, self.mutating = name, mutating
+
+        def __str__(self) -> str:
+            return self.name
+
+    report = StepReport("02")
+    report.record_calls([Call("organizations:DescribeOrganization", False), Call("organizations:CreateOrganization", True)])
+    assert (report.read_calls, report.write_calls) == (1, 1)
+    assert report.describe_calls() == "02: 1 read and 1 write AWS calls."
+
