@@ -12,7 +12,7 @@ from pathlib import Path
 
 import boto3
 
-from runbook_lib import cli_config
+from runbook_lib import awsconfig
 from runbook_lib.aws import sandbox_context
 from runbook_lib.notebook import SANDBOX_EXAMPLES
 from runbook_lib.sandbox import SandboxClient
