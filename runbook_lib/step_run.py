@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 from runbook_lib.aws import AwsContext
 from runbook_lib.checks import Verification
 from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
-from runbook_lib.plan import Plan
+from runbook_lib.plan import NO_OP, Plan
 from runbook_lib.sandbox.client import SandboxClient
 from runbook_lib.steps.checklist import ChecklistItem, done_in_sandbox, unknown_confirmations
 from runbook_lib.steps.console import apply_console_changes
@@ -52,7 +52,7 @@ class StepReport:
     def record_plan(self, plan: Plan) -> None:
         """Note the planned changes (and the whole plan as JSON)."""
         self.plan = plan.to_json()
-        self.planned = [change.to_json() for change in plan.changes]
+        self.planned = [change.to_json() for change in plan.changes if change.action != NO_OP]
 
     def record_verification(self, verification: Verification) -> None:
         """Note the verification's checks and verdict."""

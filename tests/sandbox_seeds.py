@@ -58,10 +58,9 @@ def create_example_developer_and_profile(sandbox: SandboxClient) -> None:
     )
     state = access.read_access_state(ctx, instance, ACCOUNT_ID, spec)
     access.apply_access(ctx, access.plan_access("seed", state, spec), state, spec)
-    profiles, session = cli_profiles.build_profiles(
-        account_id=ACCOUNT_ID, region=REGION, sso_region="", portal_url=cli_profiles.resolve_portal_url(ctx, ""),
-        session_name=cli_profiles.SANDBOX_SESSION_NAME, developer_profile=spec.user.user_name,
-        developer_role="DeveloperAccess", admin_profile="admin", admin_role="AdministratorAccess", output="json",
+    fields = cli_profiles.validate_fields(developer_profile=spec.user.user_name).with_defaults(sandbox=True)
+    profiles, sessions = cli_profiles.build_profiles(
+        fields, account_id=ACCOUNT_ID, region=REGION, portal_url=cli_profiles.resolve_portal_url(ctx, "")
     )
     path = sandbox_config_file()
-    cli_config.write_config(cli_config.plan_config_file(profiles, [session], path=path), path=path)
+    awsconfig.write_config(awsconfig.plan_config_file(profiles, sessions, path=path))
