@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from runbook_lib.aws import AwsContext
+from runbook_lib.checks import Verification
 from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
-from runbook_lib.plan import Plan, StepReport, Verification
+from runbook_lib.plan import Plan
 from runbook_lib.sandbox.client import SandboxClient
+from runbook_lib.step_run import StepReport
 from runbook_lib.steps.checklist import ChecklistItem, describe_item, done_in_sandbox, unknown_confirmations
 from runbook_lib.steps.console import apply_console_changes
 from runbook_lib.target import CallerIdentity, Settings, connect, read_caller, resolve_settings

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import ipywidgets
 
+from runbook_lib.checks import Verification
 from runbook_lib.errors import RunbookError
-from runbook_lib.plan import Plan, Verification
+from runbook_lib.plan import Plan
 
 if TYPE_CHECKING:
     from runbook_lib.notebook import StepRun

@@ -13,7 +13,8 @@ import botocore.session
 
 from runbook_lib import cli_config, validate
 from runbook_lib.aws import AwsContext
-from runbook_lib.plan import FAIL, PASS, WARN, Change, Check, Plan, Verification
+from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
+from runbook_lib.plan import Change, Plan
 from runbook_lib.steps import identity_center
 from runbook_lib.target import runbook_home
 
