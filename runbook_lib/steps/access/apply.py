@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import botocore.exceptions
 
@@ -61,6 +62,19 @@ class AccessApplyTarget:
     def identity_store_id(self) -> str:
         """The identity store's id."""
         return self.instance.identity_store_id
+
+    def write_permission_set(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Make an sso-admin write to the permission set, retried while AWS answers ConflictException.
+
+        Args:
+            operation: The sso-admin client's method, e.g. ``update_permission_set``.
+            params: Its parameters besides the instance and the permission set.
+        """
+        write = getattr(self.ctx.client("sso-admin"), operation)
+        return retry_on_conflict(
+            lambda: write(InstanceArn=self.instance_arn, PermissionSetArn=self.permission_set_arn, **params),
+            sleep=self.sleep,
+        )
 
 
 def apply_create_user(target: AccessApplyTarget, change: Change) -> str:
@@ -133,11 +147,7 @@ def apply_update_session_duration(target: AccessApplyTarget, change: Change) -> 
 
     IAM actions: ``sso:UpdatePermissionSet``.
     """
-    sso_admin = target.ctx.client("sso-admin")
-    retry_on_conflict(lambda: sso_admin.update_permission_set(
-        InstanceArn=target.instance_arn, PermissionSetArn=target.permission_set_arn,
-        SessionDuration=target.spec.permission_set.session_duration,
-    ), sleep=target.sleep)
+    target.write_permission_set("update_permission_set", SessionDuration=target.spec.permission_set.session_duration)
     return f"{change.address}: session {change.before} -> {change.after}."
 
 
@@ -146,10 +156,7 @@ def apply_attach_managed_policy(target: AccessApplyTarget, change: Change) -> st
 
     IAM actions: ``sso:AttachManagedPolicyToPermissionSet``.
     """
-    sso_admin = target.ctx.client("sso-admin")
-    retry_on_conflict(lambda: sso_admin.attach_managed_policy_to_permission_set(
-        InstanceArn=target.instance_arn, PermissionSetArn=target.permission_set_arn, ManagedPolicyArn=change.after,
-    ), sleep=target.sleep)
+    target.write_permission_set("attach_managed_policy_to_permission_set", ManagedPolicyArn=change.after)
     return f"{change.address}: attached {change.after}."
 
 
@@ -158,10 +165,7 @@ def apply_detach_managed_policy(target: AccessApplyTarget, change: Change) -> st
 
     IAM actions: ``sso:DetachManagedPolicyFromPermissionSet``.
     """
-    sso_admin = target.ctx.client("sso-admin")
-    retry_on_conflict(lambda: sso_admin.detach_managed_policy_from_permission_set(
-        InstanceArn=target.instance_arn, PermissionSetArn=target.permission_set_arn, ManagedPolicyArn=change.before,
-    ), sleep=target.sleep)
+    target.write_permission_set("detach_managed_policy_from_permission_set", ManagedPolicyArn=change.before)
     return f"{change.address}: detached {change.before}."
 
 
@@ -170,10 +174,7 @@ def apply_delete_inline_policy(target: AccessApplyTarget, change: Change) -> str
 
     IAM actions: ``sso:DeleteInlinePolicyFromPermissionSet``.
     """
-    sso_admin = target.ctx.client("sso-admin")
-    retry_on_conflict(lambda: sso_admin.delete_inline_policy_from_permission_set(
-        InstanceArn=target.instance_arn, PermissionSetArn=target.permission_set_arn,
-    ), sleep=target.sleep)
+    target.write_permission_set("delete_inline_policy_from_permission_set")
     return f"{change.address}: deleted."
 
 
