@@ -81,9 +81,10 @@ def test_new_account_plan_names_each_resource_and_what_it_will_be():
         ("create", "sso_account_assignment.DeveloperAccess@user.ada-developer", None),
         ("create", "sso_permission_set_provisioning.DeveloperAccess@123456789012", None),
     ]
-    assert plan.changes[0].after == {"user_name": "ada-developer", "display_name": "Ada Lovelace", "email": "ada@example.com"}
-    assert plan.changes[1].after["session_duration"] == "PT4H"
+    assert plan.changes[0].after == {"display_name": "Ada Lovelace", "email": "ada@example.com"}
+    assert plan.changes[1].after == {"session_duration": "PT4H", "description": "test"}
     assert plan.changes[2].after == S3
+    assert plan.changes[3].after == {"account_id": ACCOUNT}
     assert plan.to_json()["summary"] == {"create": 5}
 
 

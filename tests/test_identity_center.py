@@ -89,7 +89,7 @@ def test_new_account_plan_creates_the_organization_then_the_console_step(ctx: Aw
     ]
     assert ACCOUNT in plan.changes[0].detail
     assert plan.changes[0].address == f"organizations_organization.{ACCOUNT}"
-    assert plan.changes[0].after == {"feature_set": "ALL", "management_account_id": ACCOUNT}
+    assert plan.changes[0].after == {"feature_set": "ALL"}
     assert plan.changes[1].address == "sso_instance.us-east-1"
     assert (plan.changes[1].before, plan.changes[1].after) == (None, "ACTIVE")
     assert "switch to region us-east-1" in plan.changes[1].detail

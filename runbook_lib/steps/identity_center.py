@@ -178,7 +178,7 @@ def plan_identity_center(state: IdentityCenterState) -> Plan:
             f"Create an organization with all features; account {state.account_id} becomes its "
             "management account. Free of charge; undo with 'Delete organization' while it has no other accounts.",
             "create_organization",
-            after={"feature_set": "ALL", "management_account_id": state.account_id},
+            after={"feature_set": "ALL"},
         ))
     elif organization.management_account_id != state.account_id:
         raise OrganizationConflictError(state.account_id, organization.management_account_id)

@@ -3,7 +3,7 @@
 Drift is data: each change says what is there (``before``) and what will be (``after``), so a
 session length changed by hand shows as ``PT1H`` -> ``PT4H`` and a policy attached by hand as
 ``<arn>`` -> nothing. An existing user with another email is a ``conflict``: shown, never
-overwritten (the person decides).
+overwritten (the person decides). ``after`` holds what the address does not already say.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def plan_access(step: str, state: AccessState, spec: AccessSpec) -> Plan:
             CREATE, spec.assignment_address,
             f"Give {spec.principal_in_words} the permission set {spec.permission_set.name} on account {state.account_id}.",
             "create_account_assignment",
-            after={"permission_set": spec.permission_set.name, "principal": spec.principal, "account_id": state.account_id},
+            after={"account_id": state.account_id},
         ))
     # Last, once it is assigned: a changed permission set reaches the account's role only when
     # provisioned (AWS provisions on a first assignment; moto never does, and says so).
@@ -56,7 +56,7 @@ def plan_user(state: AccessState, spec: AccessSpec) -> list[Change]:
             f"Identity Center user {user.user_name} ({user.display_name}, {user.email}). Users created "
             "by API get no email: the checklist below says how they first sign in.",
             "create_user",
-            after={"user_name": user.user_name, "display_name": user.display_name, "email": user.email},
+            after={"display_name": user.display_name, "email": user.email},
         )]
     if state.user.email.lower() != user.email.lower():
         return [Change(
@@ -103,7 +103,7 @@ def plan_permission_set(current: PermissionSetState | None, wanted: PermissionSe
             CREATE, address,
             f"Session {wanted.session_duration}; AWS managed policies: {', '.join(wanted.managed_policy_arns)}.",
             "create_permission_set",
-            after={"name": wanted.name, "description": wanted.description, "session_duration": wanted.session_duration},
+            after={"session_duration": wanted.session_duration, "description": wanted.description},
         )
         return [created, *attach]
     changes = []
