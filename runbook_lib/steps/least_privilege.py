@@ -1,10 +1,10 @@
 """Prove what a permission set allows, with the same call on AWS and in the sandbox.
 
 On AWS, provisioning a permission set creates the role ``AWSReservedSSO_<name>_<16 hex>`` under
-``/aws-reserved/sso.amazonaws.com/`` (with a region added when Identity Center lives outside
-us-east-1) in the account; IAM's policy simulator evaluates it. The sandbox creates that role too and answers
-``iam:SimulatePrincipalPolicy`` with moto's own IAM policy evaluator, so the runbook's code path is
-one; the notebook says which evaluator answered.
+``/aws-reserved/sso.amazonaws.com/`` (a region added when Identity Center lives outside
+us-east-1) in the account; IAM's policy simulator evaluates it. The sandbox creates that role too
+and answers ``iam:SimulatePrincipalPolicy`` with moto's own IAM policy evaluator, so the runbook's
+code path is one; the notebook says which evaluator answered.
 """
 
 from __future__ import annotations
