@@ -49,7 +49,7 @@ def test_a_plain_profile_is_not_an_sso_profile(tmp_path):
 def test_sign_in_is_planned_unless_a_cached_token_is_good_for_15_minutes_more(settings):
     first = developer_access.plan_sign_in(settings, None, now=NOW)
     assert [(c.action, c.address, c.operation, c.before) for c in first.changes] == [
-        ("create", "sso_token.runbook-sandbox", "sign_in", None)]
+        ("create", f"sso_token.{settings.session_name}", "sign_in", None)]
     assert first.changes[0].after == {"start_url": settings.start_url, "sso_region": "us-east-1"}
     assert not developer_access.plan_sign_in(settings, NOW + timedelta(minutes=16), now=NOW).changes
     soon = developer_access.plan_sign_in(settings, NOW + timedelta(minutes=10), now=NOW)
