@@ -192,7 +192,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def translating_aws_errors(function: F) -> F:
-    """Decorate a function that calls AWS so that AWS's errors arrive as ``RunbookError``s."""
+    """Decorate a function that calls AWS so that AWS's errors arrive as ``RunbookError``s.
+
+    The wrapper is marked ``translates_aws_errors = True`` so a test can find the functions of
+    the step layer that take an ``AwsContext`` and were left unwrapped.
+    """
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -203,6 +207,7 @@ def translating_aws_errors(function: F) -> F:
         except botocore.exceptions.BotoCoreError as error:
             raise translate_botocore_error(error) from error
 
+    wrapper.translates_aws_errors = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 

@@ -271,6 +271,11 @@ def test_decorator_passes_answers_through(ctx: AwsContext) -> None:
     assert describe_organization.__name__ == "describe_organization"
 
 
+def test_decorator_marks_the_wrapper_so_a_test_can_find_unwrapped_functions() -> None:
+    assert getattr(describe_organization, "translates_aws_errors", False) is True
+    assert not hasattr(describe_organization.__wrapped__, "translates_aws_errors")
+
+
 def test_decorator_translates_a_real_sandbox_error(ctx: AwsContext) -> None:
     with pytest.raises(AwsCallError) as caught:
         describe_organization(ctx)  # a new account belongs to no organization

@@ -47,10 +47,15 @@ def test_a_plain_profile_is_not_an_sso_profile(tmp_path):
 
 
 def test_sign_in_is_planned_unless_a_cached_token_is_good_for_15_minutes_more(settings):
-    assert [c.operation for c in developer_access.plan_sign_in(settings, None, now=NOW).changes] == ["sign_in"]
+    first = developer_access.plan_sign_in(settings, None, now=NOW)
+    assert [(c.action, c.address, c.operation, c.before) for c in first.changes] == [
+        ("create", f"sso_token.{settings.session_name}", "sign_in", None)]
+    assert first.changes[0].after == {"start_url": settings.start_url, "sso_region": "us-east-1"}
     assert not developer_access.plan_sign_in(settings, NOW + timedelta(minutes=16), now=NOW).changes
     soon = developer_access.plan_sign_in(settings, NOW + timedelta(minutes=10), now=NOW)
-    assert "expires at 12:10 UTC" in soon.changes[0].details
+    assert "expires at 12:10 UTC" in soon.changes[0].detail
+    assert (soon.changes[0].action, soon.changes[0].before) == ("replace", {"expires_at": "2026-11-29T12:10:00+00:00"})
+    assert {change.operation for change in (*first.changes, *soon.changes)} <= set(developer_access.APPLIERS)
 
 
 def test_sign_in_then_the_profile_alone_is_the_developers_role(settings, sandbox: SandboxClient, ctx: AwsContext, monkeypatch):
@@ -58,6 +63,8 @@ def test_sign_in_then_the_profile_alone_is_the_developers_role(settings, sandbox
     session = developer_access.profile_session(sandbox_config_file(), "ada-developer", recorder=CallRecorder(), endpoint_url=sandbox.url)
     before = developer_access.verify_developer_identity(session, settings)
     assert not before.passed and "not signed in" in before.checks[0].detail
+    assert before.checks[0].resource == "cli_profile.ada-developer"
+    assert "aws sso login" in before.failures[0]  # the registry says how to sign in
 
     prompts = []
     done = developer_access.sign_in(

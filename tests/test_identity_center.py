@@ -8,16 +8,22 @@ import pytest
 from botocore.stub import Stubber
 
 from runbook_lib.aws import AwsContext, sandbox_context
+from runbook_lib.checks import FAIL, PASS
 from runbook_lib.errors import (
     AccessDeniedError,
     IdentityCenterNotEnabledError,
     OrganizationConflictError,
+    PrerequisiteMissingError,
     RunbookError,
 )
-from runbook_lib.plan import FAIL, PASS, Plan
+from runbook_lib.plan import Change, Plan, UnknownOperationError
 from runbook_lib.sandbox import SandboxClient
 from runbook_lib.steps.console import apply_console_changes
 from runbook_lib.steps.identity_center import (
+    APPLIERS,
+    CREATE_FAILED,
+    CREATE_IN_PROGRESS,
+    DELETE_IN_PROGRESS,
     STEP_ID,
     IdentityCenterInstance,
     IdentityCenterState,
@@ -81,9 +87,12 @@ def test_new_account_plan_creates_the_organization_then_the_console_step(ctx: Aw
         ("create", "create_organization"),
         ("console", "enable-identity-center"),
     ]
-    assert ACCOUNT in plan.changes[0].details
-    assert plan.changes[1].resource == "IAM Identity Center (us-east-1)"
-    assert "switch to region us-east-1" in plan.changes[1].details
+    assert ACCOUNT in plan.changes[0].detail
+    assert plan.changes[0].address == f"organizations_organization.{ACCOUNT}"
+    assert plan.changes[0].after == {"feature_set": "ALL"}
+    assert plan.changes[1].address == "sso_instance.us-east-1"
+    assert (plan.changes[1].before, plan.changes[1].after) == (None, "ACTIVE")
+    assert "switch to region us-east-1" in plan.changes[1].detail
 
 
 def test_new_account_verification_fails_every_check(ctx: AwsContext) -> None:
@@ -156,6 +165,7 @@ def test_instance_in_another_region_is_not_found(sandbox: SandboxClient, ctx: Aw
     ]
     failure = verify_identity_center(state).failures
     assert len(failure) == 1 and "set `region` to that region" in failure[0]
+    assert "click 'Enable'" in failure[0]  # the registry's remediation follows what was found
 
 
 def test_create_organization_when_it_already_exists(ctx: AwsContext) -> None:
@@ -233,15 +243,98 @@ def test_consolidated_billing_only_is_refused() -> None:
     assert "Enable all features" in caught.value.advice
 
 
-def test_inactive_instance_fails_verification() -> None:
-    pending = IdentityCenterInstance(
-        INSTANCE.instance_arn, INSTANCE.identity_store_id, ACCOUNT, "PENDING"
-    )
-    state = IdentityCenterState(
-        ACCOUNT, "us-east-1", Organization("o-abcdefghij", ACCOUNT, "ALL"), pending
-    )
+def with_instance_status(status: str) -> IdentityCenterState:
+    """Return a state with an all-features organization and an instance of this status."""
+    instance = IdentityCenterInstance(INSTANCE.instance_arn, INSTANCE.identity_store_id, ACCOUNT, status)
+    return IdentityCenterState(ACCOUNT, "us-east-1", Organization("o-abcdefghij", ACCOUNT, "ALL"), instance)
+
+
+@pytest.mark.parametrize("status", [CREATE_IN_PROGRESS, "PENDING"])  # PENDING: a status newer than the code
+def test_an_instance_not_active_yet_needs_no_change_but_fails_verification(status: str) -> None:
+    state = with_instance_status(status)
     assert plan_identity_center(state).is_empty
     assert statuses(state)["sso_instance_active"] == FAIL
+    [failure] = verify_identity_center(state).failed_checks
+    assert f"{status}, not ACTIVE" in failure.detail
+
+
+@pytest.mark.parametrize(("status", "says"), [(CREATE_FAILED, "failed"), (DELETE_IN_PROGRESS, "being deleted")])
+def test_a_failed_or_deleted_instance_is_a_clear_error_not_a_wait(status: str, says: str) -> None:
+    state = with_instance_status(status)
+    with pytest.raises(RunbookError, match=says) as refused:
+        plan_identity_center(state)
+    assert not isinstance(refused.value, PrerequisiteMissingError)
+    assert status in refused.value.message and refused.value.advice
+    assert statuses(state)["sso_instance_active"] == FAIL
+
+
+def stubbed_instances(ctx: AwsContext, *statuses_listed: str) -> Stubber:
+    """Return a Stubber answering ``ListInstances`` once per status given, in order."""
+    stub = Stubber(ctx.client("sso-admin"))
+    for status in statuses_listed:
+        stub.add_response("list_instances", {"Instances": [{
+            "InstanceArn": INSTANCE.instance_arn, "IdentityStoreId": INSTANCE.identity_store_id,
+            "OwnerAccountId": ACCOUNT, "Status": status,
+        }]})
+    return stub
+
+
+def test_require_instance_while_it_is_being_created_says_its_status(ctx: AwsContext) -> None:
+    with stubbed_instances(ctx, CREATE_IN_PROGRESS), pytest.raises(PrerequisiteMissingError) as waiting:
+        require_instance(ctx)
+    assert "status CREATE_IN_PROGRESS" in waiting.value.message
+    assert "02_enable_identity_center" in waiting.value.advice
+
+
+def test_require_instance_that_failed_is_a_clear_error(ctx: AwsContext) -> None:
+    with stubbed_instances(ctx, CREATE_FAILED), pytest.raises(RunbookError, match="failed") as refused:
+        require_instance(ctx)
+    assert not isinstance(refused.value, PrerequisiteMissingError)
+
+
+def test_wait_for_instance_waits_until_it_is_active(ctx: AwsContext) -> None:
+    now = [0.0]
+    with stubbed_instances(ctx, CREATE_IN_PROGRESS, CREATE_IN_PROGRESS, "ACTIVE") as stub:
+        instance = wait_for_instance(
+            ctx, timeout_seconds=60, interval_seconds=5, sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
+            clock=lambda: now[0],
+        )
+        stub.assert_no_pending_responses()
+    assert instance is not None and instance.status == "ACTIVE"
+    assert now[0] == 10.0
+
+
+def test_wait_for_instance_still_being_created_at_the_deadline_is_none(ctx: AwsContext) -> None:
+    now = [0.0]
+    with stubbed_instances(ctx, CREATE_IN_PROGRESS, CREATE_IN_PROGRESS):
+        instance = wait_for_instance(
+            ctx, timeout_seconds=5, interval_seconds=5, sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
+            clock=lambda: now[0],
+        )
+    assert instance is None
+
+
+def test_wait_for_instance_stops_at_once_when_it_failed(ctx: AwsContext) -> None:
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError("waited for an instance that failed")
+
+    with stubbed_instances(ctx, CREATE_FAILED), pytest.raises(RunbookError, match="failed"):
+        wait_for_instance(ctx, timeout_seconds=60, sleep=no_sleep)
+
+
+def test_every_operation_plan_identity_center_emits_has_an_applier() -> None:
+    plan = plan_identity_center(IdentityCenterState(ACCOUNT, "us-east-1", None, None))
+    assert {change.operation for change in plan.api_changes} == set(APPLIERS)
+
+
+def test_an_unknown_operation_applies_nothing(ctx: AwsContext) -> None:
+    plan = Plan(STEP_ID, (
+        Change("create", f"organizations_organization.{ACCOUNT}", "d", "create_organization"),
+        Change("delete", f"organizations_organization.{ACCOUNT}", "d", "delete_organization"),
+    ))
+    with pytest.raises(UnknownOperationError, match="delete_organization"):
+        apply_identity_center(ctx, plan, ACCOUNT)
+    assert ctx.recorder.calls == []
 
 
 def test_require_instance_before_the_console_step_says_what_to_do(ctx: AwsContext) -> None:
@@ -264,14 +357,16 @@ def test_require_instance_returns_the_instance(sandbox: SandboxClient, ctx: AwsC
 
 def test_wait_finds_a_delayed_instance(sandbox: SandboxClient, ctx: AwsContext) -> None:
     create_organization(ctx, ACCOUNT)
+    played = time.monotonic()  # the sandbox counts the delay from the play, so measure from here
     sandbox.play_console_step("enable-identity-center", region="us-east-1", delay_seconds=0.6)
     assert read_instance(ctx) is None
     sleep = RecordingSleep()
     started = time.monotonic()
     instance = wait_for_instance(ctx, timeout_seconds=2.5, interval_seconds=0.2, sleep=sleep)
-    elapsed = time.monotonic() - started
+    done = time.monotonic()
     assert instance is not None and instance.status == "ACTIVE"
-    assert 0.4 <= elapsed < 2.5
+    assert done - played >= 0.6  # found only once the delay was over, however busy the machine
+    assert done - started < 2.5  # and before the wait's own timeout
     assert sleep.asked and all(0 <= seconds <= 0.2 for seconds in sleep.asked)
 
 

@@ -9,8 +9,8 @@ import pytest
 from botocore.stub import Stubber
 
 from runbook_lib.aws import AwsContext
+from runbook_lib.checks import FAIL, PASS, WARN, Verification
 from runbook_lib.errors import AccessDeniedError
-from runbook_lib.plan import FAIL, PASS, WARN, Verification
 from runbook_lib.sandbox import SandboxClient
 from runbook_lib.steps.console import apply_console_changes
 from runbook_lib.steps.secure_root import (
@@ -112,7 +112,11 @@ def test_new_account_plan_is_two_console_changes(ctx: AwsContext) -> None:
     ]
     assert plan.console_changes == plan.changes
     assert plan.api_changes == ()
-    assert "Assign MFA device" in plan.changes[0].details
+    assert "Assign MFA device" in plan.changes[0].detail
+    assert [(change.address, change.before, change.after) for change in plan.changes] == [
+        ("iam_root_mfa.123456789012", None, "MFA device"),
+        ("iam_root_access_keys.123456789012", ["access_key_1"], None),
+    ]
 
 
 def test_new_account_verification_fails_on_mfa_and_keys(ctx: AwsContext) -> None:
@@ -125,7 +129,12 @@ def test_new_account_verification_fails_on_mfa_and_keys(ctx: AwsContext) -> None
         "iam_avoid_root_usage": PASS,
     }
     assert verification.failures[0].startswith("Root has no MFA device")
-    assert verification.failures[1].startswith("Root has access keys")
+    assert verification.failures[1].startswith("Root has access keys (access_key_1)")
+    # what was found, then what to do: the remediation comes from the registry, not the detail
+    mfa, keys = verification.failed_checks
+    assert "Assign MFA device" not in mfa.detail and "Assign MFA device" in verification.failures[0]
+    assert "deactivate then delete every key" in verification.failures[1]
+    assert (mfa.resource, keys.resource) == ("iam_root_mfa.123456789012", "iam_root_access_keys.123456789012")
 
 
 def test_reading_root_state_makes_no_write(ctx: AwsContext) -> None:
@@ -325,10 +334,10 @@ def test_acting_as_root_warns() -> None:
 
 def test_not_acting_as_root_passes_and_names_the_caller() -> None:
     verification = verify_secure_root(state(mfa=True, keys=False, row=row(mfa=True, key_1=False)))
-    detail = next(
-        check.detail for check in verification.checks if check.check_id == "iam_avoid_root_usage"
-    )
-    assert SANDBOX_CALLER.arn in detail
+    [check] = [check for check in verification.checks if check.check_id == "iam_avoid_root_usage"]
+    assert check.status == PASS
+    assert SANDBOX_CALLER.arn in check.detail
+    assert check.resource == f"sts_caller_identity.{SANDBOX_CALLER.arn}"
 
 
 @pytest.mark.parametrize(
@@ -344,3 +353,31 @@ def test_plan_from_hand_built_state(mfa: bool, keys: bool, operations: list[str]
     plan = plan_secure_root(state(mfa=mfa, keys=keys, row=None))
     assert [change.operation for change in plan.changes] == operations
     assert all(change.is_console for change in plan.changes)
+
+
+def test_key_names_come_from_the_report_and_the_summary_decides() -> None:
+    both = state(mfa=True, keys=True, row=row(mfa=True, key_1=True, key_2=True))
+    assert plan_secure_root(both).changes[0].before == ["access_key_1", "access_key_2"]
+    stale = state(mfa=True, keys=True, row=row(mfa=True, key_1=False))  # keys made since the report
+    assert plan_secure_root(stale).changes[0].before == ["present"]
+    assert check_statuses(verify_secure_root(stale))["iam_no_root_access_key"] == FAIL
+
+
+def test_fetch_waits_on_the_clock_it_is_given(ctx: AwsContext) -> None:
+    now = [0.0]
+    naps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        naps.append(seconds)
+        now[0] += seconds
+
+    iam = ctx.client("iam")
+    with Stubber(iam) as stub:
+        stub.add_client_error("get_credential_report", "ReportNotPresent", "none yet", 410)
+        stub.add_response("generate_credential_report", {"State": "STARTED"})
+        for _ in range(3):
+            stub.add_client_error("get_credential_report", "ReportInProgress", "working", 404)
+        stub.add_response("get_credential_report", REPORT_ANSWER)
+        fetch_credential_report(iam, wait_seconds=30, sleep=sleep, clock=lambda: now[0])
+        stub.assert_no_pending_responses()
+    assert naps == [1, 1, 1]

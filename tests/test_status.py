@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import botocore.exceptions
 import pytest
+from botocore.stub import Stubber
 
 from runbook_lib.aws import AwsContext
-from runbook_lib.errors import OrganizationConflictError
-from runbook_lib.plan import FAIL, PASS, WARN, Change, Check, Plan, Verification
+from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
+from runbook_lib.errors import AccessDeniedError, OrganizationConflictError
+from runbook_lib.plan import Change, Plan
 from runbook_lib.sandbox import SandboxClient
 from runbook_lib.steps import identity_center, status
 from runbook_lib.steps.identity_center import Organization
@@ -32,21 +37,25 @@ def by_step(statuses: list[StepStatus]) -> dict[str, StepStatus]:
     return {found.step: found for found in statuses}
 
 
-def test_the_steps_in_order() -> None:
-    assert [definition.step for definition in STEPS] == [
-        "01_secure_root_user",
-        "02_enable_identity_center",
-        "03_create_admin_user",
-        "04_create_developer_user",
-    ]
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def test_one_status_per_step_each_a_notebook_in_the_notebooks_order(ctx: AwsContext) -> None:
+    statuses = read_step_statuses(ctx, CALLER)
+    judged = [found.step for found in statuses]
+    notebooks = {path.stem for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
+    assert judged == [definition.step for definition in STEPS]  # none skipped, none twice
+    assert set(judged) <= notebooks, "a status names a step that has no notebook"
+    assert judged == sorted(judged) and len(set(judged)) == len(judged)
+    assert all(found.title for found in statuses) and len({found.title for found in statuses}) == len(statuses)
 
 
 def test_new_account_both_steps_to_do(ctx: AwsContext) -> None:
     statuses = by_step(read_step_statuses(ctx, CALLER))
     root, center = statuses["01_secure_root_user"], statuses["02_enable_identity_center"]
     assert (root.status, center.status) == (TO_DO, TO_DO)
-    assert root.detail == "Left: root user MFA; root user access keys"
-    assert center.detail == "Left: AWS Organization; IAM Identity Center (us-east-1)"
+    assert root.detail == "Left: iam_root_mfa.123456789012; iam_root_access_keys.123456789012"
+    assert center.detail == "Left: organizations_organization.123456789012; sso_instance.us-east-1"
     assert root.title == "Secure the root user"
 
 
@@ -64,8 +73,11 @@ def test_after_everything_both_steps_done(sandbox: SandboxClient, ctx: AwsContex
     assert [(found.status, found.detail) for found in statuses] == [
         (DONE, "Verified."),
         (DONE, "Verified."),
-        (TO_DO, "Left: user Admin; permission set AdministratorAccess; assignment AdministratorAccess -> user Admin"),
-        (TO_DO, "Left: a <name>-developer user with its permission set"),
+        (TO_DO, "Left: identitystore_user.Admin; sso_permission_set.AdministratorAccess; "
+         "sso_managed_policy_attachment.AdministratorAccess[AdministratorAccess]; "
+         "sso_account_assignment.AdministratorAccess@user.Admin; "
+         "sso_permission_set_provisioning.AdministratorAccess@123456789012"),
+        (TO_DO, "Left: identitystore_user.<name>-developer"),
     ]
 
 
@@ -101,8 +113,8 @@ def test_partly_done_lists_only_what_is_left(sandbox: SandboxClient, ctx: AwsCon
     sandbox.play_console_step("enable-root-mfa")
     identity_center.create_organization(ctx, CALLER.account_id)
     statuses = by_step(read_step_statuses(ctx, CALLER))
-    assert statuses["01_secure_root_user"].detail == "Left: root user access keys"
-    assert statuses["02_enable_identity_center"].detail == "Left: IAM Identity Center (us-east-1)"
+    assert statuses["01_secure_root_user"].detail == "Left: iam_root_access_keys.123456789012"
+    assert statuses["02_enable_identity_center"].detail == "Left: sso_instance.us-east-1"
 
 
 def test_organization_managed_elsewhere_shows_blocked(
@@ -132,21 +144,28 @@ def pure_step(plan: Plan, verification: Verification) -> StepDefinition:
     [
         (
             Plan("99"),
-            Verification("99", (Check("x", PASS, "fine"), Check("y", WARN, "hm"))),
+            Verification("99", (Check("x_y_z", PASS, "r.a", "fine"), Check("y_y_z", WARN, "r.b", "hm"))),
             (DONE, "Verified."),
         ),
         (
             Plan(
                 "99",
-                (Change("create", "a thing", "d", "op"), Change("console", "a click", "d", "op2")),
+                (Change("create", "thing.a", "d", "op"), Change("console", "click.b", "d", "op2"),
+                 Change("no-op", "thing.c", "in place")),
             ),
-            Verification("99", (Check("x", FAIL, "no thing"),)),
-            (TO_DO, "Left: a thing; a click"),
+            Verification("99", (Check("x_y_z", FAIL, "thing.a", "no thing"),)),
+            (TO_DO, "Left: thing.a; click.b"),
         ),
-        # nothing planned but a check failed (an inactive instance): the failures are left
+        # only no-ops planned, every check passed: done
+        (
+            Plan("99", (Change("no-op", "thing.c", "in place"),)),
+            Verification("99", (Check("x_y_z", PASS, "thing.c", "fine"),)),
+            (DONE, "Verified."),
+        ),
+        # nothing planned but a check failed (an inactive instance): what was found is left
         (
             Plan("99"),
-            Verification("99", (Check("x", FAIL, "not active"), Check("y", FAIL, "no org"))),
+            Verification("99", (Check("x_y_z", FAIL, "r.a", "not active"), Check("y_y_z", FAIL, "r.b", "no org"))),
             (TO_DO, "Left: not active; no org"),
         ),
     ],
@@ -193,7 +212,40 @@ def test_statuses_to_frame() -> None:
 
 def test_verify_caller() -> None:
     assert [check.status for check in verify_caller(CALLER).checks] == [PASS, PASS]
+    assert {check.resource for check in verify_caller(CALLER).checks} == {f"sts_caller_identity.{CALLER.arn}"}
     as_root = verify_caller(ROOT)
     assert [check.status for check in as_root.checks] == [PASS, WARN]
     assert as_root.passed
     assert ROOT.arn in as_root.checks[0].detail
+
+
+def test_access_denied_on_list_users_is_raised_as_ours_not_botocores(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    """An identity without ``identitystore:ListUsers`` stops the table with what to do, rather
+    than a raw botocore error (or a table of guesses)."""
+    identity_center.create_organization(ctx, CALLER.account_id)
+    sandbox.play_console_step("enable-identity-center")
+    real_client = ctx.client("identitystore")
+    with Stubber(real_client) as stub:
+        # step 03 looks the Admin up by name (not found), then step 04 lists the users
+        stub.add_client_error("get_user_id", "ResourceNotFoundException", "no such user", 404)
+        stub.add_client_error("list_users", "AccessDeniedException", "not authorized to ListUsers", 403)
+        with pytest.raises(AccessDeniedError) as refused:
+            read_step_statuses(ctx, CALLER)
+    assert refused.value.operation == "ListUsers"
+    assert isinstance(refused.value.__cause__, botocore.exceptions.ClientError)
+    assert "administrator rights" in refused.value.advice
+
+
+def test_access_denied_reading_assignments_is_raised_as_ours(ctx: AwsContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    instance = identity_center.IdentityCenterInstance(
+        "arn:aws:sso:::instance/ssoins-0000000000000000", "d-0000000000", CALLER.account_id, "ACTIVE")
+    from runbook_lib.steps import access
+
+    developer = access.UserState("u-1", "ada-developer", "", "Ada")
+    monkeypatch.setattr(identity_center, "read_instance", lambda ctx: instance)
+    monkeypatch.setattr(access, "find_users_with_suffix", lambda *args: [developer])
+    with Stubber(ctx.client("identitystore")) as stub:
+        stub.add_client_error("list_group_memberships_for_member", "AccessDeniedException", "no", 403)
+        with pytest.raises(AccessDeniedError) as refused:
+            status.assess_developer(ctx, CALLER)
+    assert refused.value.operation == "ListGroupMembershipsForMember"

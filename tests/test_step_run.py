@@ -9,7 +9,7 @@ import pytest
 from runbook_lib.checks import FAIL, PASS, Check, Verification
 from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
 from runbook_lib.plan import Change, Plan
-from runbook_lib.step_run import PLAN_FILE_SUFFIX, StepReport, begin_run
+from runbook_lib.step_run import PLAN_FILE_SUFFIX, begin_run
 from runbook_lib.steps.checklist import ADMIN_CHECKLIST
 
 STEP = "01_secure_root_user"
@@ -123,18 +123,4 @@ def test_a_failure_is_recorded_with_the_calls_made_before_it(sandbox, tmp_path):
     written = json.loads(summary.read_text(encoding="utf-8"))
     assert written["error"] == "RunbookError: It broke.\nWhat to do next: Mend it."
     assert written["calls"] == ["sts:GetCallerIdentity"]
-
-
-def test_a_step_report_counts_reads_and_writes():
-    class Call:
-        def __init__(self, name: str, mutating: bool) -> None:
-            self.name, self.mutating = name, mutating
-
-        def __str__(self) -> str:
-            return self.name
-
-    report = StepReport("02")
-    report.record_calls([Call("organizations:DescribeOrganization", False), Call("organizations:CreateOrganization", True)])
-    assert (report.read_calls, report.write_calls) == (1, 1)
-    assert report.describe_calls() == "02: 1 read and 1 write AWS calls."
 

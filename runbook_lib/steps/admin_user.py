@@ -7,9 +7,9 @@ portal with MFA, and (after step 05) the runbook itself acts through the Admin's
 from __future__ import annotations
 
 from runbook_lib import validate
-from runbook_lib.aws import AwsContext
+from runbook_lib.aws import AwsContext, translating_aws_errors
 from runbook_lib.catalogue import ADMINISTRATOR_ACCESS_ARN, OUT_OF_SCOPE_ACTION
-from runbook_lib.plan import Verification
+from runbook_lib.checks import Verification, verification_of
 from runbook_lib.steps import access, checklist, least_privilege
 from runbook_lib.steps.identity_center import IdentityCenterInstance
 
@@ -51,6 +51,7 @@ def build_admin_spec(
     )
 
 
+@translating_aws_errors
 def verify_admin(
     ctx: AwsContext,
     instance: IdentityCenterInstance,
@@ -63,11 +64,11 @@ def verify_admin(
     IAM actions: those of ``access.read_access_state`` and ``least_privilege.check_role_permissions``.
     """
     state = access.read_access_state(ctx, instance, account_id, spec)
-    return access.verification_of(
+    return verification_of(
         STEP_ID,
         access.verify_access(state, spec),
         least_privilege.check_role_permissions(
             ctx, spec.permission_set.name, must_allow=[ADMIN_PROOF_ACTION], must_deny=[]
         ),
-        checklist.verify_checklist(checklist.ADMIN_CHECKLIST, confirmations, spec.user.user_name),
+        checklist.verify_checklist(checklist.ADMIN_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from runbook_lib.plan import PASS, WARN, Check
+from runbook_lib.checks import PASS, WARN, Check
+from runbook_lib.steps import addresses
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,21 @@ def describe_item(item: ChecklistItem, user_name: str) -> str:
     return item.console_path.format(user=user_name)
 
 
-def verify_checklist(items: tuple[ChecklistItem, ...], confirmations: dict[str, bool], user_name: str) -> list[Check]:
-    """Return one check per item: PASS when confirmed, WARN (not FAIL: no API can tell) when not."""
+def verify_checklist(
+    items: tuple[ChecklistItem, ...], confirmations: dict[str, bool], user_name: str, *, region: str
+) -> list[Check]:
+    """Return one check per item: PASS when confirmed, WARN (not FAIL: no API can tell) when not.
+
+    A per-user item is about the user (``identitystore_user.<name>``), an account-wide one about
+    the Identity Center instance (``sso_instance.<region>``); what to do is the item's console
+    path (``describe_item``) and the registry's remediation, not repeated in the detail.
+    """
     return [
         Check(
             f"sso_checklist_{item.key}", PASS if confirmations.get(item.key) else WARN,
+            addresses.user_address(user_name) if item.per_user else addresses.instance_address(region),
             f"{item.title}: confirmed." if confirmations.get(item.key)
-            else f"{item.title}: not confirmed yet. {describe_item(item, user_name)}",
+            else f"{item.title}: not confirmed yet{f' for {user_name}' if item.per_user else ''}.",
         )
         for item in items
     ]

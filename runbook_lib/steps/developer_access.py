@@ -21,9 +21,12 @@ import botocore.session
 
 from runbook_lib import validate
 from runbook_lib.aws import AwsContext, CallRecorder, translating_aws_errors
+from runbook_lib.checks import FAIL, PASS, Check, Verification
 from runbook_lib.errors import InputError
-from runbook_lib.plan import FAIL, PASS, Change, Check, Plan, Verification
+from runbook_lib.plan import CREATE, REPLACE, Applier, Change, Plan
 from runbook_lib.sso_login import DevicePrompt, login_with_device_code, token_cache_path, write_token_cache
+from runbook_lib.steps import addresses
+from runbook_lib.steps.least_privilege import reserved_role_name_pattern
 
 STEP_ID = "06_verify_developer_access"
 NOT_SIGNED_IN = (
@@ -91,19 +94,25 @@ def cached_token_expiry(settings: SsoProfileSettings) -> datetime | None:
 
 
 def plan_sign_in(settings: SsoProfileSettings, expires_at: datetime | None, *, now: datetime | None = None) -> Plan:
-    """Return the sign-in to do, or nothing when a cached sign-in is still good."""
+    """Return the sign-in to do, or nothing when a cached sign-in is still good.
+
+    A sign-in about to expire is a ``replace``: the new token takes the old one's place.
+    """
     now = now or datetime.now(timezone.utc)
     if expires_at is not None and expires_at - now > TOKEN_MARGIN:
         return Plan(STEP_ID)
     why = "no sign-in is cached" if expires_at is None else f"the cached sign-in expires at {expires_at:%H:%M} UTC"
     return Plan(STEP_ID, (Change(
-        "create", f"sign-in to sso-session {settings.session_name}",
+        CREATE if expires_at is None else REPLACE, addresses.sign_in_address(settings.session_name),
         f"Device sign-in at {settings.start_url} ({why}): open the link shown, check the code, sign in as the "
         f"developer and click Allow. The same as: aws sso login --profile {settings.profile_name} --use-device-code",
         "sign_in",
+        before=None if expires_at is None else {"expires_at": expires_at.isoformat()},
+        after={"start_url": settings.start_url, "sso_region": settings.sso_region},
     ),))
 
 
+@translating_aws_errors
 def sign_in(
     ctx: AwsContext,
     settings: SsoProfileSettings,
@@ -123,6 +132,33 @@ def sign_in(
     )
     path = write_token_cache(token, session_name=settings.session_name, start_url=settings.start_url, region=settings.sso_region)
     return [f"Signed in; the token is cached in {path} until {token.expires_at:%Y-%m-%d %H:%M} UTC."]
+
+
+@dataclass(frozen=True)
+class SignInTarget:
+    """What the sign-in applier acts on: the context, the profile, and who shows and approves."""
+
+    ctx: AwsContext
+    settings: SsoProfileSettings
+    on_prompt: Callable[[DevicePrompt], None]
+    approve: Callable[[DevicePrompt], None] | None
+    timeout_seconds: float
+
+
+def apply_sign_in(target: SignInTarget, change: Change) -> str:
+    """Sign in as the change plans.
+
+    IAM actions: those of ``sign_in`` (none).
+    """
+    [done] = sign_in(
+        target.ctx, target.settings, on_prompt=target.on_prompt, approve=target.approve,
+        timeout_seconds=target.timeout_seconds,
+    )
+    return f"{change.address}: {done}"
+
+
+APPLIERS: dict[str, Applier[SignInTarget]] = {"sign_in": apply_sign_in}
+"""The applier of the one operation ``plan_sign_in`` emits."""
 
 
 def profile_session(config_path: Path, profile_name: str, *, recorder: CallRecorder, endpoint_url: str | None) -> boto3.Session:
@@ -147,24 +183,24 @@ def verify_developer_identity(session: boto3.Session, settings: SsoProfileSettin
 
     IAM actions: none (``sts:GetCallerIdentity``; ``sso:GetRoleCredentials`` with the token).
     """
+    address = addresses.cli_profile_address(settings.profile_name)
     try:
         caller = session.client("sts", region_name=settings.sso_region).get_caller_identity()
     except NOT_SIGNED_IN as missing:
         return Verification(STEP_ID, (Check(
-            "sts_profile_is_permission_set_role", FAIL,
-            f"Profile {settings.profile_name} is not signed in ({type(missing).__name__}): sign in above, "
-            f"or run aws sso login --profile {settings.profile_name}.",
+            "sts_caller_identity_known", FAIL, address,
+            f"Profile {settings.profile_name} is not signed in ({type(missing).__name__}).",
         ),))
-    role_pattern = re.compile(rf":assumed-role/AWSReservedSSO_{re.escape(settings.role_name)}_[0-9a-f]+/")
+    role_pattern = re.compile(rf":assumed-role/{reserved_role_name_pattern(settings.role_name)}/")
     as_role = bool(role_pattern.search(caller["Arn"]))
     return Verification(STEP_ID, (
         Check(
-            "sts_profile_is_permission_set_role", PASS if as_role else FAIL,
+            "sts_profile_is_permission_set_role", PASS if as_role else FAIL, address,
             f"Profile {settings.profile_name} acts as {caller['Arn']}." if as_role
             else f"Profile {settings.profile_name} acts as {caller['Arn']}, not as AWSReservedSSO_{settings.role_name}_*.",
         ),
         Check(
-            "sts_profile_account_matches", PASS if caller["Account"] == settings.account_id else FAIL,
+            "sts_profile_account_matches", PASS if caller["Account"] == settings.account_id else FAIL, address,
             f"In account {caller['Account']} (the profile says {settings.account_id}).",
         ),
     ))

@@ -7,9 +7,9 @@ sandbox) must allow an action of each chosen service and deny one outside them.
 from __future__ import annotations
 
 from runbook_lib import catalogue, validate
-from runbook_lib.aws import AwsContext
+from runbook_lib.aws import AwsContext, translating_aws_errors
+from runbook_lib.checks import Verification, verification_of
 from runbook_lib.errors import InputError
-from runbook_lib.plan import Verification
 from runbook_lib.steps import access, checklist, least_privilege
 from runbook_lib.steps.identity_center import IdentityCenterInstance
 
@@ -80,6 +80,7 @@ def least_privilege_proof(services: tuple[str, ...]) -> tuple[list[str], list[st
     return must_allow, must_deny
 
 
+@translating_aws_errors
 def verify_developer(
     ctx: AwsContext,
     instance: IdentityCenterInstance,
@@ -94,12 +95,12 @@ def verify_developer(
     """
     state = access.read_access_state(ctx, instance, account_id, spec)
     must_allow, must_deny = least_privilege_proof(services)
-    return access.verification_of(
+    return verification_of(
         STEP_ID,
         access.verify_access(state, spec),
         least_privilege.check_role_permissions(
             ctx, spec.permission_set.name, must_allow=must_allow, must_deny=must_deny,
             resources=catalogue.EXAMPLE_RESOURCES,
         ),
-        checklist.verify_checklist(checklist.DEVELOPER_CHECKLIST, confirmations, spec.user.user_name),
+        checklist.verify_checklist(checklist.DEVELOPER_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
     )

@@ -2,22 +2,33 @@
 
 Order matters (see the reference notes): the organization first, by API; then the console's
 "Enable" click (there is no API for an organization instance); then the runbook waits for the
-instance and offers the access portal URL candidates, since no API returns the URL.
+instance (usable only once ``ACTIVE``) and offers the access portal URL candidates, since no
+API returns the URL.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
 
 import botocore.exceptions
 
 from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
-from runbook_lib.errors import IdentityCenterNotEnabledError, OrganizationConflictError, RunbookError
-from runbook_lib.plan import FAIL, PASS, Change, Check, Plan, Verification
+from runbook_lib.checks import FAIL, PASS, Check, Verification
+from runbook_lib.errors import (
+    IdentityCenterNotEnabledError,
+    OrganizationConflictError,
+    PrerequisiteMissingError,
+    RunbookError,
+)
+from runbook_lib.plan import CONSOLE, CREATE, Applier, Change, Plan, apply_plan
+from runbook_lib.steps import addresses
+from runbook_lib.waiting import Clock, Sleep, poll_until
 
 STEP_ID = "02_enable_identity_center"
+ACTIVE, CREATE_IN_PROGRESS, CREATE_FAILED = "ACTIVE", "CREATE_IN_PROGRESS", "CREATE_FAILED"
+DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
+"""``ListInstances`` statuses: only an ``ACTIVE`` instance takes users and permission sets."""
 
 ENABLE_GUIDE = (
     "In the console, switch to region {region} (top right), open 'IAM Identity Center' and click "
@@ -89,20 +100,58 @@ def read_instance(ctx: AwsContext) -> IdentityCenterInstance | None:
     return None
 
 
+def instance_not_ready(instance: IdentityCenterInstance, region: str) -> PrerequisiteMissingError | None:
+    """Return why this instance cannot be used yet, or None when it is ``ACTIVE``.
+
+    Returns:
+        None when ``ACTIVE``; a ``PrerequisiteMissingError`` that says the status while it is
+        being created, or for a status this code does not know (both worth waiting for).
+
+    Raises:
+        RunbookError: when creating it failed, or it is being deleted (waiting does not help).
+    """
+    if instance.status == ACTIVE:
+        return None
+    if instance.status == CREATE_FAILED:
+        raise RunbookError(
+            f"Enabling IAM Identity Center in {region} failed (status {instance.status}).",
+            advice="Open IAM Identity Center in this region in the console: it says why. Once the "
+            "failed instance is gone, click 'Enable' again (step 02), then run this step again.",
+        )
+    if instance.status == DELETE_IN_PROGRESS:
+        raise RunbookError(
+            f"The IAM Identity Center instance in {region} is being deleted (status {instance.status}).",
+            advice="Wait until it is gone (a few minutes), enable Identity Center again in step 02, "
+            "then run this step again.",
+        )
+    return PrerequisiteMissingError(
+        f"IAM Identity Center in {region} is not active yet (status {instance.status}).",
+        advice="Wait a minute and run this step again; 02_enable_identity_center waits for it.",
+    )
+
+
+@translating_aws_errors
 def require_instance(ctx: AwsContext) -> IdentityCenterInstance:
-    """Return the Identity Center instance that later steps (users, permission sets) work in.
+    """Return the ``ACTIVE`` Identity Center instance that later steps (users, permission sets)
+    work in.
 
     IAM actions: ``sso:ListInstances``.
 
     Raises:
         IdentityCenterNotEnabledError: when there is none in the context's region yet.
+        PrerequisiteMissingError: while the instance is still being created.
+        RunbookError: when creating it failed, or it is being deleted.
     """
     instance = read_instance(ctx)
     if instance is None:
         raise IdentityCenterNotEnabledError(ctx.region)
+    not_ready = instance_not_ready(instance, ctx.region)
+    if not_ready is not None:
+        raise not_ready
     return instance
 
 
+@translating_aws_errors
 def read_identity_center_state(ctx: AwsContext, account_id: str) -> IdentityCenterState:
     """Read the organization and the instance.
 
@@ -114,18 +163,22 @@ def read_identity_center_state(ctx: AwsContext, account_id: str) -> IdentityCent
 def plan_identity_center(state: IdentityCenterState) -> Plan:
     """Return the changes still needed: the organization (API), then Identity Center (console).
 
+    An instance still being created needs no change, only time (the verification says its status).
+
     Raises:
         OrganizationConflictError: when the account is a member of someone else's organization.
-        RunbookError: when the organization lacks the "all features" set Identity Center needs.
+        RunbookError: when the organization lacks the "all features" set Identity Center needs,
+            or the instance failed or is being deleted.
     """
     changes = []
     organization = state.organization
     if organization is None:
         changes.append(Change(
-            "create", "AWS Organization",
+            CREATE, addresses.organization_address(state.account_id),
             f"Create an organization with all features; account {state.account_id} becomes its "
             "management account. Free of charge; undo with 'Delete organization' while it has no other accounts.",
             "create_organization",
+            after={"feature_set": "ALL"},
         ))
     elif organization.management_account_id != state.account_id:
         raise OrganizationConflictError(state.account_id, organization.management_account_id)
@@ -137,9 +190,11 @@ def plan_identity_center(state: IdentityCenterState) -> Plan:
         )
     if state.instance is None:
         changes.append(Change(
-            "console", f"IAM Identity Center ({state.region})", ENABLE_GUIDE.format(region=state.region),
-            "enable-identity-center",
+            CONSOLE, addresses.instance_address(state.region), ENABLE_GUIDE.format(region=state.region),
+            "enable-identity-center", after=ACTIVE,
         ))
+    else:
+        instance_not_ready(state.instance, state.region)  # raises when waiting would not help
     return Plan(STEP_ID, tuple(changes))
 
 
@@ -166,6 +221,28 @@ def create_organization(ctx: AwsContext, account_id: str) -> str:
     return f"Created organization {created['Id']} (all features)."
 
 
+@dataclass(frozen=True)
+class IdentityCenterApplyTarget:
+    """What step 02's appliers act on."""
+
+    ctx: AwsContext
+    account_id: str
+
+
+def apply_create_organization(target: IdentityCenterApplyTarget, change: Change) -> str:
+    """Create the organization the change plans.
+
+    IAM actions: those of ``create_organization``.
+    """
+    return create_organization(target.ctx, target.account_id)
+
+
+APPLIERS: dict[str, Applier[IdentityCenterApplyTarget]] = {"create_organization": apply_create_organization}
+"""The applier of each API operation ``plan_identity_center`` emits (the console's "Enable"
+is played or guided by the caller: ``steps.console``)."""
+
+
+@translating_aws_errors
 def apply_identity_center(ctx: AwsContext, plan: Plan, account_id: str) -> list[str]:
     """Make the plan's API changes (the organization); return what was done.
 
@@ -173,32 +250,39 @@ def apply_identity_center(ctx: AwsContext, plan: Plan, account_id: str) -> list[
     must exist before Identity Center is enabled.
 
     IAM actions: those of ``create_organization``.
+
+    Raises:
+        UnknownOperationError: before any change, when the plan holds an operation with no applier.
     """
-    applied = []
-    for change in plan.api_changes:
-        if change.operation == "create_organization":
-            applied.append(create_organization(ctx, account_id))
-    return applied
+    return apply_plan(plan, APPLIERS, IdentityCenterApplyTarget(ctx, account_id))
 
 
+@translating_aws_errors
 def wait_for_instance(
     ctx: AwsContext,
     *,
     timeout_seconds: float,
     interval_seconds: float = 5.0,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    sleep: Sleep = time.sleep,
+    clock: Clock = time.monotonic,
 ) -> IdentityCenterInstance | None:
-    """Poll ``sso:ListInstances`` until the instance appears or the time is up (bounded).
+    """Poll ``sso:ListInstances`` until the instance is ``ACTIVE`` or the time is up (bounded).
 
     IAM actions: ``sso:ListInstances``.
+
+    Returns:
+        The active instance, or None when there is none active in time.
+
+    Raises:
+        RunbookError: when the instance failed to be created or is being deleted (waiting
+            longer would not help).
     """
-    deadline = clock() + timeout_seconds
-    while True:
-        instance = read_instance(ctx)
-        if instance is not None or clock() >= deadline:
-            return instance
-        sleep(min(interval_seconds, max(0.0, deadline - clock())))
+    instance = poll_until(
+        lambda: read_instance(ctx),
+        lambda found: found is not None and instance_not_ready(found, ctx.region) is None,
+        timeout_seconds=timeout_seconds, interval_seconds=interval_seconds, sleep=sleep, clock=clock,
+    )
+    return instance if instance is not None and instance_not_ready(instance, ctx.region) is None else None
 
 
 def portal_url_candidates(instance: IdentityCenterInstance, region: str) -> list[str]:
@@ -215,31 +299,38 @@ def portal_url_candidates(instance: IdentityCenterInstance, region: str) -> list
 
 def verify_identity_center(state: IdentityCenterState) -> Verification:
     """Judge the state: an all-features organization managed by this account, an active instance."""
-    organization = state.organization
-    instance = state.instance
-    checks = [
-        Check(
-            "organizations_account_is_management",
-            PASS if organization and organization.management_account_id == state.account_id else FAIL,
+    organization, instance, region = state.organization, state.instance, state.region
+    organization_address = addresses.organization_address(state.account_id)
+    if organization is None:
+        managed_here = all_features = False
+        managed_found = "This account belongs to no organization yet."
+        features_found = "No organization with all features yet."
+    else:
+        managed_here = organization.management_account_id == state.account_id
+        all_features = organization.feature_set == "ALL"
+        managed_found = (
             f"Organization {organization.organization_id} is managed by this account ({state.account_id})."
-            if organization and organization.management_account_id == state.account_id
-            else "This account manages no organization yet: apply this step's plan.",
-        ),
-        Check(
-            "organizations_all_features_enabled",
-            PASS if organization and organization.feature_set == "ALL" else FAIL,
-            "The organization has all features." if organization and organization.feature_set == "ALL"
-            else "No organization with all features yet.",
-        ),
-        Check(
-            "sso_instance_active",
-            PASS if instance and instance.status == "ACTIVE" else FAIL,
-            f"IAM Identity Center is enabled in {state.region}: instance {instance.instance_arn}, "
+            if managed_here else f"Organization {organization.organization_id} is managed by account "
+            f"{organization.management_account_id}, not this one ({state.account_id})."
+        )
+        features_found = "The organization has all features." if all_features else (
+            f"The organization has only {organization.feature_set}."
+        )
+    active = instance is not None and instance.status == ACTIVE
+    if instance is None:
+        instance_found = (
+            f"No IAM Identity Center instance in {region}. If you enabled it in another region, "
+            "set `region` to that region."
+        )
+    elif active:
+        instance_found = (
+            f"IAM Identity Center is enabled in {region}: instance {instance.instance_arn}, "
             f"identity store {instance.identity_store_id}."
-            if instance and instance.status == "ACTIVE"
-            else f"No active IAM Identity Center instance in {state.region}. "
-            + ENABLE_GUIDE.format(region=state.region)
-            + " If you enabled it in another region, set `region` to that region.",
-        ),
-    ]
-    return Verification(STEP_ID, tuple(checks))
+        )
+    else:
+        instance_found = f"The IAM Identity Center instance in {region} is {instance.status}, not ACTIVE."
+    return Verification(STEP_ID, (
+        Check("organizations_account_is_management", PASS if managed_here else FAIL, organization_address, managed_found),
+        Check("organizations_all_features_enabled", PASS if all_features else FAIL, organization_address, features_found),
+        Check("sso_instance_active", PASS if active else FAIL, addresses.instance_address(region), instance_found),
+    ))

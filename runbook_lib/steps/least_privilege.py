@@ -1,20 +1,26 @@
 """Prove what a permission set allows, with the same call on AWS and in the sandbox.
 
-On AWS, provisioning a permission set creates the role ``AWSReservedSSO_<name>_<suffix>`` in the
-account; IAM's policy simulator evaluates it. The sandbox creates that role too and answers
-``iam:SimulatePrincipalPolicy`` with moto's own IAM policy evaluator, so the runbook's code path is
-one; the notebook says which evaluator answered.
+On AWS, provisioning a permission set creates the role ``AWSReservedSSO_<name>_<16 hex>`` under
+``/aws-reserved/sso.amazonaws.com/`` (a region added when Identity Center lives outside
+us-east-1) in the account; IAM's policy simulator evaluates it. The sandbox creates that role too
+and answers ``iam:SimulatePrincipalPolicy`` with moto's own IAM policy evaluator, so the runbook's
+code path is one; the notebook says which evaluator answered.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 from runbook_lib.aws import AwsContext, paginate, translating_aws_errors
-from runbook_lib.plan import FAIL, PASS, Check
+from runbook_lib.checks import FAIL, PASS, Check
+from runbook_lib.steps import addresses
 
 RESERVED_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
+RESERVED_ROLE_PATH_PATTERN = re.compile(r"^/aws-reserved/sso\.amazonaws\.com/(?:[a-z0-9-]+/)?$")
+"""The reserved roles' path: ``/aws-reserved/sso.amazonaws.com/``, or with the region of an
+Identity Center instance outside us-east-1 (``.../sso.amazonaws.com/eu-west-1/``)."""
 AWS_EVALUATOR = "AWS IAM policy simulator (iam:SimulatePrincipalPolicy)"
 SANDBOX_EVALUATOR = (
     "the sandbox's iam:SimulatePrincipalPolicy, built on moto's IAM policy evaluator "
@@ -36,9 +42,27 @@ class Decision:
         return self.decision == "allowed"
 
 
-def evaluator_name(ctx: AwsContext) -> str:
+def evaluator_name(is_sandbox: bool) -> str:
     """Return which evaluator answers for this target, to say so next to its answers."""
-    return SANDBOX_EVALUATOR if ctx.is_sandbox else AWS_EVALUATOR
+    return SANDBOX_EVALUATOR if is_sandbox else AWS_EVALUATOR
+
+
+def reserved_role_name_pattern(permission_set_name: str) -> str:
+    """Return the regular expression of the reserved role's name for this permission set.
+
+    Permission set names may contain ``_``, so the whole name is matched: ``AWSReservedSSO_Dev_``
+    is also the start of a role of the set ``Dev_Ops``.
+    """
+    return rf"AWSReservedSSO_{re.escape(permission_set_name)}_[0-9a-f]{{16}}"
+
+
+def is_reserved_role(role: Mapping[str, Any], permission_set_name: str) -> bool:
+    """Return True when ``role`` (as ``iam:ListRoles`` lists it) is the one Identity Center made
+    for this permission set: the whole name, under the reserved path."""
+    return bool(
+        re.fullmatch(reserved_role_name_pattern(permission_set_name), role.get("RoleName", ""))
+        and RESERVED_ROLE_PATH_PATTERN.match(role.get("Path", ""))
+    )
 
 
 @translating_aws_errors
@@ -47,9 +71,8 @@ def find_reserved_role(ctx: AwsContext, permission_set_name: str) -> str | None:
 
     IAM actions: ``iam:ListRoles``.
     """
-    prefix = f"AWSReservedSSO_{permission_set_name}_"
     for role in paginate(ctx.client("iam"), "list_roles", "Roles", PathPrefix=RESERVED_ROLE_PATH):
-        if role["RoleName"].startswith(prefix):
+        if is_reserved_role(role, permission_set_name):
             return role["Arn"]
     return None
 
@@ -81,26 +104,33 @@ def simulate_actions(
 
 
 def judge_decisions(
-    decisions: list[Decision], *, must_allow: list[str], must_deny: list[str], evaluator: str
+    decisions: list[Decision], *, role_name: str, must_allow: list[str], must_deny: list[str], evaluator: str
 ) -> list[Check]:
-    """Return one check per action: those in ``must_allow`` allowed, those in ``must_deny`` not."""
+    """Return one check per action: those in ``must_allow`` allowed, those in ``must_deny`` not.
+
+    Each check's resource is the role and the action (``iam_role.<role>[s3:ListAllMyBuckets]``),
+    so the rows of one check id tell apart.
+    """
     by_action = {decision.action: decision for decision in decisions}
     checks = []
     for action in must_allow:
         decision = by_action.get(action)
         checks.append(Check(
             "iam_permission_set_allows_chosen_service", PASS if decision and decision.allowed else FAIL,
+            addresses.role_address(role_name, action),
             f"{action}: {decision.decision if decision else 'not evaluated'} (evaluated by {evaluator}).",
         ))
     for action in must_deny:
         decision = by_action.get(action)
         checks.append(Check(
             "iam_permission_set_denies_other_services", PASS if decision and not decision.allowed else FAIL,
+            addresses.role_address(role_name, action),
             f"{action}: {decision.decision if decision else 'not evaluated'} (evaluated by {evaluator}).",
         ))
     return checks
 
 
+@translating_aws_errors
 def check_role_permissions(
     ctx: AwsContext,
     permission_set_name: str,
@@ -116,12 +146,16 @@ def check_role_permissions(
     role_arn = find_reserved_role(ctx, permission_set_name)
     if role_arn is None:
         return [Check(
-            "iam_reserved_role_exists", FAIL,
-            f"No role AWSReservedSSO_{permission_set_name}_* in the account yet: the permission set "
-            "is not provisioned and assigned.",
+            "iam_reserved_role_exists", FAIL, addresses.role_address(f"AWSReservedSSO_{permission_set_name}_*"),
+            f"No role AWSReservedSSO_{permission_set_name}_<16 hex> under {RESERVED_ROLE_PATH} in the account yet: "
+            "the permission set is not provisioned and assigned.",
         )]
+    role_name = role_arn.rsplit("/", 1)[-1]
     decisions = simulate_actions(ctx, role_arn, [*must_allow, *must_deny], resources=resources)
     return [
-        Check("iam_reserved_role_exists", PASS, f"Role {role_arn}."),
-        *judge_decisions(decisions, must_allow=must_allow, must_deny=must_deny, evaluator=evaluator_name(ctx)),
+        Check("iam_reserved_role_exists", PASS, addresses.role_address(role_name), f"Role {role_arn}."),
+        *judge_decisions(
+            decisions, role_name=role_name, must_allow=must_allow, must_deny=must_deny,
+            evaluator=evaluator_name(ctx.is_sandbox),
+        ),
     ]

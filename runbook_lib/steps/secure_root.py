@@ -16,8 +16,11 @@ from typing import Any
 import botocore.exceptions
 
 from runbook_lib.aws import AwsContext, error_code, translating_aws_errors
-from runbook_lib.plan import FAIL, PASS, WARN, Change, Check, Plan, Verification
+from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
+from runbook_lib.plan import CONSOLE, Change, Plan
+from runbook_lib.steps import addresses
 from runbook_lib.target import CallerIdentity
+from runbook_lib.waiting import Clock, Sleep
 
 STEP_ID = "01_secure_root_user"
 REPORT_WAIT_SECONDS = 30.0
@@ -83,13 +86,26 @@ def read_root_state(ctx: AwsContext, caller: CallerIdentity) -> RootState:
     )
 
 
-def fetch_credential_report(iam: Any, *, wait_seconds: float = REPORT_WAIT_SECONDS) -> tuple[str, str]:
+def fetch_credential_report(
+    iam: Any,
+    *,
+    wait_seconds: float = REPORT_WAIT_SECONDS,
+    sleep: Sleep = time.sleep,
+    clock: Clock = time.monotonic,
+) -> tuple[str, str]:
     """Return the credential report's CSV text and its generation time, generating it if absent.
 
     A report that exists is reused (AWS regenerates at most every 4 hours anyway), so a second
-    run makes no ``GenerateCredentialReport`` call.
+    run makes no ``GenerateCredentialReport`` call. Takes the IAM client, not the context: it is
+    a part of ``read_root_state``, which translates AWS's errors.
+
+    IAM actions: ``iam:GetCredentialReport``, ``iam:GenerateCredentialReport`` (only when no
+    report exists yet).
+
+    Raises:
+        botocore.exceptions.ClientError: when AWS refuses, or the report is not ready in time.
     """
-    deadline = time.monotonic() + wait_seconds
+    deadline = clock() + wait_seconds
     generated = False
     while True:
         try:
@@ -99,13 +115,13 @@ def fetch_credential_report(iam: Any, *, wait_seconds: float = REPORT_WAIT_SECON
             code = error_code(error)
             if code not in ("ReportNotPresent", "ReportExpired", "ReportInProgress"):
                 raise
-            if time.monotonic() > deadline:
+            if clock() > deadline:
                 raise
         if not generated:
             iam.generate_credential_report()
             generated = True
         else:
-            time.sleep(1)
+            sleep(1)
 
 
 def parse_root_row(report_csv: str, generated_at: str) -> RootCredentialRow | None:
@@ -124,34 +140,49 @@ def parse_root_row(report_csv: str, generated_at: str) -> RootCredentialRow | No
 
 def plan_secure_root(state: RootState) -> Plan:
     """Return the console changes that root still needs: MFA on, access keys deleted."""
+    account_id = state.caller.account_id
     changes = []
     if not state.mfa_enabled:
-        changes.append(Change("console", "root user MFA", CONSOLE_GUIDE["enable-root-mfa"], "enable-root-mfa"))
+        changes.append(Change(
+            CONSOLE, addresses.root_mfa_address(account_id), CONSOLE_GUIDE["enable-root-mfa"], "enable-root-mfa",
+            after="MFA device",
+        ))
     if state.access_keys_present:
-        changes.append(
-            Change("console", "root user access keys", CONSOLE_GUIDE["delete-root-access-keys"], "delete-root-access-keys")
-        )
+        changes.append(Change(
+            CONSOLE, addresses.root_access_keys_address(account_id), CONSOLE_GUIDE["delete-root-access-keys"],
+            "delete-root-access-keys", before=active_root_keys(state),
+        ))
     return Plan(STEP_ID, tuple(changes))
+
+
+def active_root_keys(state: RootState) -> list[str]:
+    """Return root's active keys as the credential report names them, for a state whose summary
+    says it has keys; ``["present"]`` when the report (up to 4 hours old) names none."""
+    row = state.report_row
+    named = [
+        name for name, active in (("access_key_1", row.access_key_1_active), ("access_key_2", row.access_key_2_active))
+        if active
+    ] if row else []
+    return named or ["present"]
 
 
 def verify_secure_root(state: RootState) -> Verification:
     """Judge root's state: MFA on, no keys, the report agreeing, the runbook not acting as root."""
+    account_id = state.caller.account_id
     checks = [
         Check(
-            "iam_root_mfa_enabled",
-            PASS if state.mfa_enabled else FAIL,
-            "Root has MFA." if state.mfa_enabled else "Root has no MFA device: " + CONSOLE_GUIDE["enable-root-mfa"],
+            "iam_root_mfa_enabled", PASS if state.mfa_enabled else FAIL, addresses.root_mfa_address(account_id),
+            "Root has MFA." if state.mfa_enabled else "Root has no MFA device.",
         ),
         Check(
-            "iam_no_root_access_key",
-            FAIL if state.access_keys_present else PASS,
-            "Root has access keys: " + CONSOLE_GUIDE["delete-root-access-keys"]
-            if state.access_keys_present else "Root has no access keys.",
+            "iam_no_root_access_key", FAIL if state.access_keys_present else PASS,
+            addresses.root_access_keys_address(account_id),
+            f"Root has access keys ({', '.join(active_root_keys(state))})." if state.access_keys_present
+            else "Root has no access keys.",
         ),
         judge_credential_report(state),
         Check(
-            "iam_avoid_root_usage",
-            WARN if state.caller.is_root else PASS,
+            "iam_avoid_root_usage", WARN if state.caller.is_root else PASS, addresses.caller_address(state.caller.arn),
             "The runbook is acting as ROOT. Root can do anything, including closing the account; "
             "use it only for the few tasks that need it and switch to the Admin user (step 03)."
             if state.caller.is_root else f"The runbook acts as {state.caller.arn}, not as root.",
@@ -167,17 +198,18 @@ def judge_credential_report(state: RootState) -> Check:
     often), so a disagreement is a warning; the summary decides.
     """
     row = state.report_row
+    address = addresses.credential_report_address(state.caller.account_id)
     if row is None:
-        return Check("iam_credential_report_root_row", WARN, "The credential report has no root line.")
+        return Check("iam_credential_report_root_row", WARN, address, "The credential report has no root line.")
     keys_active = row.access_key_1_active or row.access_key_2_active
     if row.mfa_active == state.mfa_enabled and keys_active == state.access_keys_present:
         return Check(
-            "iam_credential_report_root_row", PASS,
+            "iam_credential_report_root_row", PASS, address,
             f"The credential report (generated {row.generated_at}) agrees: root MFA "
             f"{'on' if row.mfa_active else 'off'}, root keys {'active' if keys_active else 'none'}.",
         )
     return Check(
-        "iam_credential_report_root_row", WARN,
+        "iam_credential_report_root_row", WARN, address,
         f"The credential report (generated {row.generated_at}) predates the latest change; "
         "AWS regenerates it at most every 4 hours. The account summary is current.",
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
-from runbook_lib.aws import AwsContext
+from runbook_lib.aws import AwsContext, translating_aws_errors
 from runbook_lib.catalogue import ADMINISTRATOR_ACCESS_ARN
-from runbook_lib.errors import PrerequisiteMissingError, RunbookError
-from runbook_lib.plan import FAIL, PASS, WARN, Change, Check, Plan, Verification
-from runbook_lib.steps import access, admin_user, developer_user, identity_center, secure_root
+from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
+from runbook_lib.errors import AwsCallError, PrerequisiteMissingError, RunbookError
+from runbook_lib.plan import CREATE, NO_OP, Change, Plan
+from runbook_lib.steps import access, addresses, admin_user, developer_user, identity_center, secure_root
 from runbook_lib.target import CallerIdentity
 
 if TYPE_CHECKING:
@@ -37,23 +38,34 @@ class StepDefinition:
     assess: Callable[[AwsContext, CallerIdentity], tuple[Plan, Verification]]
 
 
+@translating_aws_errors
 def assess_root(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verification]:
-    """Plan and verify step 01 from live state."""
+    """Plan and verify step 01 from live state.
+
+    IAM actions: those of ``secure_root.read_root_state``.
+    """
     state = secure_root.read_root_state(ctx, caller)
     return secure_root.plan_secure_root(state), secure_root.verify_secure_root(state)
 
 
+@translating_aws_errors
 def assess_identity_center(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verification]:
-    """Plan and verify step 02 from live state (a conflict shows as a failed plan)."""
+    """Plan and verify step 02 from live state (a conflict shows as a failed plan).
+
+    IAM actions: those of ``identity_center.read_identity_center_state``.
+    """
     state = identity_center.read_identity_center_state(ctx, caller.account_id)
     return identity_center.plan_identity_center(state), identity_center.verify_identity_center(state)
 
 
+@translating_aws_errors
 def assess_admin(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verification]:
     """Plan and verify step 03 for its default names (``Admin``, ``AdministratorAccess``).
 
     00_start_here knows neither the Admin's email nor the session length chosen, so it takes
     both from what exists: it judges the user, the exact policy and the assignment.
+
+    IAM actions: ``sso:ListInstances`` and those of ``access.read_access_state``.
     """
     instance = identity_center.require_instance(ctx)
     asked = access.AccessSpec(
@@ -77,21 +89,28 @@ def assess_admin(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verific
     )
 
 
+@translating_aws_errors
 def assess_developer(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verification]:
     """Judge step 04: a ``*-developer`` user exists and holds a permission set on this account.
 
     00_start_here does not know which services were chosen; 04 itself judges the policies.
+
+    IAM actions: ``sso:ListInstances``, ``identitystore:ListUsers`` and those of
+    ``access.has_any_assignment``.
     """
     instance = identity_center.require_instance(ctx)
     developers = access.find_users_with_suffix(ctx, instance.identity_store_id, developer_user.DEVELOPER_SUFFIX)
     assigned = [user for user in developers if access.has_any_assignment(ctx, instance, caller.account_id, user.user_id)]
     if assigned:
-        names = ", ".join(user.user_name for user in assigned)
-        return Plan(developer_user.STEP_ID), Verification(developer_user.STEP_ID, (
-            Check("sso_developer_user_assigned", PASS, f"{names} can use this account."),))
-    left = Change("create", "a <name>-developer user with its permission set", "Run 04_create_developer_user.", "create_user")
+        return Plan(developer_user.STEP_ID), Verification(developer_user.STEP_ID, tuple(
+            Check("sso_developer_user_assigned", PASS, addresses.user_address(user.user_name),
+                  f"{user.user_name} can use this account.")
+            for user in assigned
+        ))
+    wanted = addresses.user_address(f"<name>{developer_user.DEVELOPER_SUFFIX}")
+    left = Change(CREATE, wanted, "Run 04_create_developer_user.", "create_user")
     return Plan(developer_user.STEP_ID, (left,)), Verification(developer_user.STEP_ID, (
-        Check("sso_developer_user_assigned", FAIL, "No <name>-developer user with access to this account yet."),))
+        Check("sso_developer_user_assigned", FAIL, wanted, "No <name>-developer user with access to this account yet."),))
 
 
 STEPS = (
@@ -102,27 +121,38 @@ STEPS = (
 )
 
 
+@translating_aws_errors
 def read_step_statuses(ctx: AwsContext, caller: CallerIdentity) -> list[StepStatus]:
     """Return each step's status, judged from live state (reads only).
+
+    A step that waits for an earlier one is "to do", one the account's state blocks (another
+    account's organization) is "blocked"; AWS refusing the runbook's identity is raised, since
+    every status after it would be a guess.
 
     IAM actions: those of every step's read (``iam:GetAccountSummary``,
     ``iam:GetCredentialReport``, ``organizations:DescribeOrganization``, ``sso:ListInstances``,
     identitystore and sso-admin reads of users, permission sets and assignments).
+
+    Raises:
+        AwsCallError: when AWS refuses a read (``AccessDeniedError``: a profile without the rights).
     """
     statuses = []
     for definition in STEPS:
         try:
             plan, verification = definition.assess(ctx, caller)
         except PrerequisiteMissingError as waiting:
-            statuses.append(StepStatus(definition.step, definition.title, TO_DO, f"After an earlier step: {str(waiting).splitlines()[0]}"))
+            statuses.append(StepStatus(definition.step, definition.title, TO_DO, f"After an earlier step: {waiting.message}"))
             continue
+        except AwsCallError:  # the runbook's identity or AWS itself, not the step: no table hides it
+            raise
         except RunbookError as blocked:  # e.g. someone else's organization: say so in the table
             statuses.append(StepStatus(definition.step, definition.title, BLOCKED, str(blocked)))
             continue
         if plan.is_empty and verification.passed:
             statuses.append(StepStatus(definition.step, definition.title, DONE, "Verified."))
         else:
-            left = list(dict.fromkeys(change.resource for change in plan.changes)) or verification.failures
+            left = list(dict.fromkeys(change.address for change in plan.changes if change.action != NO_OP))
+            left = left or [check.detail for check in verification.failed_checks]
             statuses.append(StepStatus(definition.step, definition.title, TO_DO, "Left: " + "; ".join(left)))
     return statuses
 
@@ -139,10 +169,11 @@ START_STEP_ID = "00_start_here"
 
 def verify_caller(caller: CallerIdentity) -> Verification:
     """Judge who the runbook acts as: known, and not root."""
+    address = addresses.caller_address(caller.arn)
     return Verification(START_STEP_ID, (
-        Check("sts_caller_identity_known", PASS, f"Acting as {caller.arn} in account {caller.account_id}."),
+        Check("sts_caller_identity_known", PASS, address, f"Acting as {caller.arn} in account {caller.account_id}."),
         Check(
-            "iam_avoid_root_usage", WARN if caller.is_root else PASS,
+            "iam_avoid_root_usage", WARN if caller.is_root else PASS, address,
             "Acting as ROOT: use root only for steps 01-02's console tasks, then the Admin user's profile."
             if caller.is_root else "Not acting as root.",
         ),

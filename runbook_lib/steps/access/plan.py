@@ -1,0 +1,128 @@
+"""Plan the changes that bring the account in line with an ``AccessSpec`` (pure, no boto3).
+
+Drift is data: each change says what is there (``before``) and what will be (``after``), so a
+session length changed by hand shows as ``PT1H`` -> ``PT4H`` and a policy attached by hand as
+``<arn>`` -> nothing. An existing user with another email is a ``conflict``: shown, never
+overwritten (the person decides). ``after`` holds what the address does not already say.
+"""
+
+from __future__ import annotations
+
+from runbook_lib.plan import CONFLICT, CREATE, DELETE, UPDATE, Change, Plan
+from runbook_lib.steps import addresses
+from runbook_lib.steps.access.specs import AccessSpec, AccessState, PermissionSetSpec, PermissionSetState
+
+
+def plan_access(step: str, state: AccessState, spec: AccessSpec) -> Plan:
+    """Return the changes that bring the account in line with ``spec``, drift included.
+
+    The order is the order they can be made in: the user and the group before the membership,
+    the permission set before its policies and its assignment, the provisioning last.
+    """
+    changes = [*plan_user(state, spec), *plan_group(state, spec)]
+    permission_set_changes = plan_permission_set(state.permission_set, spec.permission_set)
+    changes += permission_set_changes
+    if not state.principal_assigned:
+        changes.append(Change(
+            CREATE, spec.assignment_address,
+            f"Give {spec.principal_in_words} the permission set {spec.permission_set.name} on account {state.account_id}.",
+            "create_account_assignment",
+            after={"account_id": state.account_id},
+        ))
+    # Last, once it is assigned: a changed permission set reaches the account's role only when
+    # provisioned (AWS provisions on a first assignment; moto never does, and says so).
+    current = state.permission_set
+    provisioning = addresses.provisioning_address(spec.permission_set.name, state.account_id)
+    if current is None or not current.provisioned:
+        changes.append(Change(
+            CREATE, provisioning, "Provision it to the account: Identity Center makes the account's role from it.",
+            "provision_permission_set", after="provisioned",
+        ))
+    elif permission_set_changes:
+        changes.append(Change(
+            UPDATE, provisioning, "Provision it again, so the account's role gets the changes above.",
+            "provision_permission_set", before="outdated", after="provisioned",
+        ))
+    return Plan(step, tuple(changes))
+
+
+def plan_user(state: AccessState, spec: AccessSpec) -> list[Change]:
+    """Return the user to create, or the conflict of an existing user with another email."""
+    user = spec.user
+    address = addresses.user_address(user.user_name)
+    if state.user is None:
+        return [Change(
+            CREATE, address,
+            f"Identity Center user {user.user_name} ({user.display_name}, {user.email}). Users created "
+            "by API get no email: the checklist below says how they first sign in.",
+            "create_user",
+            after={"display_name": user.display_name, "email": user.email},
+        )]
+    if state.user.email.lower() != user.email.lower():
+        return [Change(
+            CONFLICT, address,
+            f"Exists with email {state.user.email!r}, not {user.email!r}. The runbook leaves it as it is: "
+            "change it in IAM Identity Center > Users, or set `email` to the existing one.",
+            before=state.user.email, after=user.email,
+        )]
+    return []
+
+
+def plan_group(state: AccessState, spec: AccessSpec) -> list[Change]:
+    """Return the group and the user's membership to create, when access goes through a group."""
+    if not spec.through_group:
+        return []
+    changes = []
+    if state.group_id is None:
+        changes.append(Change(
+            CREATE, addresses.group_address(spec.group_name), f"Identity Center group {spec.group_name}.",
+            "create_group", after=spec.group_name,
+        ))
+    if not state.user_in_group:
+        changes.append(Change(
+            CREATE, addresses.membership_address(spec.user.user_name, spec.group_name),
+            f"Add {spec.user.user_name} to {spec.group_name}; the group holds the access.",
+            "create_group_membership", after={"user": spec.user.user_name, "group": spec.group_name},
+        ))
+    return changes
+
+
+def plan_permission_set(current: PermissionSetState | None, wanted: PermissionSetSpec) -> list[Change]:
+    """Return the changes to the permission set: create it, or bring policies and duration in line."""
+    address = addresses.permission_set_address(wanted.name)
+    attach = [
+        Change(
+            CREATE, addresses.policy_attachment_address(wanted.name, arn),
+            f"Attach {arn}." if current is None else f"Drift: attach {arn} (asked for, missing).",
+            "attach_managed_policy", after=arn,
+        )
+        for arn in wanted.managed_policy_arns if current is None or arn not in current.managed_policy_arns
+    ]
+    if current is None:
+        created = Change(
+            CREATE, address,
+            f"Session {wanted.session_duration}; AWS managed policies: {', '.join(wanted.managed_policy_arns)}.",
+            "create_permission_set",
+            after={"session_duration": wanted.session_duration, "description": wanted.description},
+        )
+        return [created, *attach]
+    changes = []
+    if current.session_duration != wanted.session_duration:
+        changes.append(Change(
+            UPDATE, address, f"Drift: session {current.session_duration} -> {wanted.session_duration}.",
+            "update_session_duration", before=current.session_duration, after=wanted.session_duration,
+        ))
+    changes += attach
+    changes += [
+        Change(
+            DELETE, addresses.policy_attachment_address(wanted.name, arn),
+            f"Drift: detach {arn} (attached, not asked for).", "detach_managed_policy", before=arn,
+        )
+        for arn in sorted(current.managed_policy_arns - set(wanted.managed_policy_arns))
+    ]
+    if current.has_inline_policy:
+        changes.append(Change(
+            DELETE, addresses.inline_policy_address(wanted.name), "Drift: delete its inline policy (not asked for).",
+            "delete_inline_policy", before=current.inline_policy,
+        ))
+    return changes

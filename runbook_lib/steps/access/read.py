@@ -1,0 +1,196 @@
+"""Read what exists of an ``AccessSpec``: the user, the group, the permission set, the assignment.
+
+Everything is looked up by name (a lookup where identitystore has one, a listing where it has
+none), so a rerun finds what an earlier run made. Two permission sets of one name (moto allows
+it, AWS does not) are refused rather than guessed.
+"""
+
+from __future__ import annotations
+
+import botocore.exceptions
+
+from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
+from runbook_lib.errors import RunbookError
+from runbook_lib.steps.access.specs import AccessSpec, AccessState, PermissionSetState, UserState
+from runbook_lib.steps.identity_center import IdentityCenterInstance
+
+
+@translating_aws_errors
+def look_up_id(ctx: AwsContext, identity_store_id: str, operation: str, attribute: str, value: str) -> str | None:
+    """Return the id identitystore's ``get_user_id``/``get_group_id`` finds by a unique
+    attribute, or None when nothing has that value (one call, no listing).
+
+    IAM actions: ``identitystore:GetUserId`` or ``identitystore:GetGroupId``.
+    """
+    try:
+        answer = getattr(ctx.client("identitystore"), operation)(
+            IdentityStoreId=identity_store_id,
+            AlternateIdentifier={"UniqueAttribute": {"AttributePath": attribute, "AttributeValue": value}},
+        )
+    except botocore.exceptions.ClientError as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return None
+        raise
+    return answer.get("UserId") or answer.get("GroupId")
+
+
+@translating_aws_errors
+def find_user(ctx: AwsContext, identity_store_id: str, user_name: str) -> UserState | None:
+    """Return the user with this user name (one lookup by name, then its details), or None.
+
+    IAM actions: ``identitystore:GetUserId``, ``identitystore:DescribeUser``.
+    """
+    user_id = look_up_id(ctx, identity_store_id, "get_user_id", "userName", user_name)
+    if user_id is None:
+        return None
+    user = ctx.client("identitystore").describe_user(IdentityStoreId=identity_store_id, UserId=user_id)
+    emails = user.get("Emails") or []
+    primary = next((email for email in emails if email.get("Primary")), emails[0] if emails else {})
+    return UserState(user_id, user["UserName"], primary.get("Value", ""), user.get("DisplayName", ""))
+
+
+@translating_aws_errors
+def find_users_with_suffix(ctx: AwsContext, identity_store_id: str, suffix: str) -> list[UserState]:
+    """Return every user whose user name ends with ``suffix`` (a listing: no lookup by suffix).
+
+    IAM actions: ``identitystore:ListUsers``.
+    """
+    return [
+        UserState(user["UserId"], user["UserName"], "", user.get("DisplayName", ""))
+        for user in paginate(ctx.client("identitystore"), "list_users", "Users", IdentityStoreId=identity_store_id)
+        if user["UserName"].endswith(suffix)
+    ]
+
+
+@translating_aws_errors
+def has_any_assignment(ctx: AwsContext, instance: IdentityCenterInstance, account_id: str, user_id: str) -> bool:
+    """Return True when the user holds any permission set on the account, directly or through
+    one of their groups.
+
+    IAM actions: ``sso:ListAccountAssignmentsForPrincipal``,
+    ``identitystore:ListGroupMembershipsForMember``.
+    """
+    group_ids = [
+        membership["GroupId"] for membership in paginate(
+            ctx.client("identitystore"), "list_group_memberships_for_member", "GroupMemberships",
+            IdentityStoreId=instance.identity_store_id, MemberId={"UserId": user_id},
+        )
+    ]
+    principals = [(user_id, "USER"), *((group_id, "GROUP") for group_id in group_ids)]
+    return any(
+        assignment.get("AccountId") == account_id
+        for principal_id, principal_type in principals
+        for assignment in paginate(
+            ctx.client("sso-admin"), "list_account_assignments_for_principal", "AccountAssignments",
+            InstanceArn=instance.instance_arn, PrincipalId=principal_id, PrincipalType=principal_type,
+        )
+    )
+
+
+@translating_aws_errors
+def find_group(ctx: AwsContext, identity_store_id: str, group_name: str) -> str | None:
+    """Return the id of the group with this display name, or None.
+
+    IAM actions: ``identitystore:GetGroupId``.
+    """
+    return look_up_id(ctx, identity_store_id, "get_group_id", "displayName", group_name)
+
+
+@translating_aws_errors
+def is_group_member(ctx: AwsContext, identity_store_id: str, group_id: str, user_id: str) -> bool:
+    """Return True when the user is a member of the group.
+
+    IAM actions: ``identitystore:ListGroupMemberships``.
+    """
+    memberships = paginate(
+        ctx.client("identitystore"), "list_group_memberships", "GroupMemberships",
+        IdentityStoreId=identity_store_id, GroupId=group_id,
+    )
+    return any(membership.get("MemberId", {}).get("UserId") == user_id for membership in memberships)
+
+
+@translating_aws_errors
+def find_permission_set(ctx: AwsContext, instance_arn: str, name: str) -> str | None:
+    """Return the ARN of the permission set with this name, or None.
+
+    sso-admin has no lookup by name, so this lists and describes. Two with the same name (moto
+    allows it; AWS does not) is refused rather than guessed.
+
+    IAM actions: ``sso:ListPermissionSets``, ``sso:DescribePermissionSet``.
+
+    Raises:
+        RunbookError: when more than one permission set has this name.
+    """
+    sso_admin = ctx.client("sso-admin")
+    found = [
+        arn for arn in paginate(sso_admin, "list_permission_sets", "PermissionSets", InstanceArn=instance_arn)
+        if sso_admin.describe_permission_set(InstanceArn=instance_arn, PermissionSetArn=arn)["PermissionSet"]["Name"] == name
+    ]
+    if len(found) > 1:
+        raise RunbookError(
+            f"{len(found)} permission sets are named {name!r}: {', '.join(found)}.",
+            advice="Delete the extra ones in IAM Identity Center > Permission sets, then run this step again.",
+        )
+    return found[0] if found else None
+
+
+@translating_aws_errors
+def read_permission_set(ctx: AwsContext, instance_arn: str, arn: str, account_id: str) -> PermissionSetState:
+    """Return a permission set's session length, policies and whether it is on the account.
+
+    IAM actions: ``sso:DescribePermissionSet``, ``sso:ListManagedPoliciesInPermissionSet``,
+    ``sso:GetInlinePolicyForPermissionSet``, ``sso:ListPermissionSetsProvisionedToAccount``.
+    """
+    sso_admin = ctx.client("sso-admin")
+    described = sso_admin.describe_permission_set(InstanceArn=instance_arn, PermissionSetArn=arn)["PermissionSet"]
+    policies = frozenset(
+        policy["Arn"] for policy in paginate(
+            sso_admin, "list_managed_policies_in_permission_set", "AttachedManagedPolicies",
+            InstanceArn=instance_arn, PermissionSetArn=arn,
+        )
+    )
+    inline = sso_admin.get_inline_policy_for_permission_set(InstanceArn=instance_arn, PermissionSetArn=arn)
+    provisioned = arn in set(paginate(
+        sso_admin, "list_permission_sets_provisioned_to_account", "PermissionSets",
+        InstanceArn=instance_arn, AccountId=account_id,
+    ))
+    return PermissionSetState(
+        arn, described["Name"], described.get("SessionDuration", "PT1H"), policies,
+        inline.get("InlinePolicy") or "", provisioned,
+    )
+
+
+@translating_aws_errors
+def is_assigned(ctx: AwsContext, instance_arn: str, account_id: str, permission_set_arn: str, principal_id: str) -> bool:
+    """Return True when the principal holds the permission set on the account.
+
+    IAM actions: ``sso:ListAccountAssignments``.
+    """
+    assignments = paginate(
+        ctx.client("sso-admin"), "list_account_assignments", "AccountAssignments",
+        InstanceArn=instance_arn, AccountId=account_id, PermissionSetArn=permission_set_arn,
+    )
+    return any(assignment.get("PrincipalId") == principal_id for assignment in assignments)
+
+
+@translating_aws_errors
+def read_access_state(
+    ctx: AwsContext, instance: IdentityCenterInstance, account_id: str, spec: AccessSpec
+) -> AccessState:
+    """Read what exists of ``spec``: the user, the group, the permission set, the assignment.
+
+    IAM actions: those of ``find_user``, ``find_group``, ``is_group_member``,
+    ``find_permission_set``, ``read_permission_set`` and ``is_assigned``.
+    """
+    store_id = instance.identity_store_id
+    user = find_user(ctx, store_id, spec.user.user_name)
+    group_id = find_group(ctx, store_id, spec.group_name) if spec.through_group else None
+    user_in_group = bool(group_id and user and is_group_member(ctx, store_id, group_id, user.user_id))
+    arn = find_permission_set(ctx, instance.instance_arn, spec.permission_set.name)
+    permission_set = read_permission_set(ctx, instance.instance_arn, arn, account_id) if arn else None
+    principal_id = group_id if spec.through_group else (user.user_id if user else None)
+    assigned = bool(
+        permission_set and principal_id
+        and is_assigned(ctx, instance.instance_arn, account_id, permission_set.arn, principal_id)
+    )
+    return AccessState(account_id, instance, user, group_id, user_in_group, permission_set, assigned)

@@ -1,0 +1,129 @@
+"""The names plans and checks give to what they act on: ``<kind>.<name>``, as Terraform does.
+
+One scheme for every step, so a change and the check that later proves it name the same thing
+(``identitystore_user.Admin`` is created by step 03's plan and found by its verification), and a
+run's JSON can be searched by address. The kind is the service's resource in snake case
+(``sso_permission_set``); the name is the resource's own name, not an id, so a plan reads the
+same before anything exists. Parts of a name:
+
+- ``@`` joins what a resource ties together: ``identitystore_group_membership.Admin@Admins``
+  (a user in a group), ``sso_account_assignment.DeveloperAccess@user.ada-developer`` (a
+  permission set to a principal), ``sso_permission_set_provisioning.DeveloperAccess@123456789012``
+  (a permission set to an account);
+- ``[...]`` picks one item of a resource: ``sso_managed_policy_attachment.DeveloperAccess[AmazonS3FullAccess]``,
+  ``iam_role.AWSReservedSSO_DeveloperAccess_0123456789abcdef[s3:ListAllMyBuckets]``.
+"""
+
+from __future__ import annotations
+
+
+def address(kind: str, name: str) -> str:
+    """Return ``<kind>.<name>``."""
+    return f"{kind}.{name}"
+
+
+# --- the account and its root user (steps 00, 01) ----------------------------------------------
+
+
+def root_mfa_address(account_id: str) -> str:
+    """Return the address of root's MFA device in this account."""
+    return address("iam_root_mfa", account_id)
+
+
+def root_access_keys_address(account_id: str) -> str:
+    """Return the address of root's access keys in this account."""
+    return address("iam_root_access_keys", account_id)
+
+
+def credential_report_address(account_id: str) -> str:
+    """Return the address of the account's IAM credential report."""
+    return address("iam_credential_report", account_id)
+
+
+def caller_address(arn: str) -> str:
+    """Return the address of the identity the runbook acts as."""
+    return address("sts_caller_identity", arn)
+
+
+# --- the organization and Identity Center (step 02) --------------------------------------------
+
+
+def organization_address(account_id: str) -> str:
+    """Return the address of the organization this account manages (or is to manage)."""
+    return address("organizations_organization", account_id)
+
+
+def instance_address(region: str) -> str:
+    """Return the address of the Identity Center instance in ``region``."""
+    return address("sso_instance", region)
+
+
+# --- users, groups, permission sets (steps 03, 04) ---------------------------------------------
+
+
+def user_address(user_name: str) -> str:
+    """Return the address of an Identity Center user."""
+    return address("identitystore_user", user_name)
+
+
+def group_address(group_name: str) -> str:
+    """Return the address of an Identity Center group."""
+    return address("identitystore_group", group_name)
+
+
+def membership_address(user_name: str, group_name: str) -> str:
+    """Return the address of a user's membership in a group."""
+    return address("identitystore_group_membership", f"{user_name}@{group_name}")
+
+
+def permission_set_address(name: str) -> str:
+    """Return the address of a permission set."""
+    return address("sso_permission_set", name)
+
+
+def policy_name(policy_arn: str) -> str:
+    """Return a managed policy's name with its path (``job-function/ViewOnlyAccess``)."""
+    return policy_arn.split(":policy/", 1)[-1]
+
+
+def policy_attachment_address(permission_set_name: str, policy_arn: str) -> str:
+    """Return the address of a managed policy attached to a permission set."""
+    return address("sso_managed_policy_attachment", f"{permission_set_name}[{policy_name(policy_arn)}]")
+
+
+def inline_policy_address(permission_set_name: str) -> str:
+    """Return the address of a permission set's inline policy."""
+    return address("sso_permission_set_inline_policy", permission_set_name)
+
+
+def principal_name(principal_type: str, name: str) -> str:
+    """Return ``user.<UserName>`` or ``group.<GroupName>``, as an assignment names its principal."""
+    return f"{principal_type.lower()}.{name}"
+
+
+def assignment_address(permission_set_name: str, principal: str) -> str:
+    """Return the address of a permission set assigned to a principal (``user.ada-developer``)."""
+    return address("sso_account_assignment", f"{permission_set_name}@{principal}")
+
+
+def provisioning_address(permission_set_name: str, account_id: str) -> str:
+    """Return the address of a permission set's provisioning to an account."""
+    return address("sso_permission_set_provisioning", f"{permission_set_name}@{account_id}")
+
+
+def role_address(role_name: str, action: str = "") -> str:
+    """Return the address of an IAM role, or of one action judged on it."""
+    return address("iam_role", f"{role_name}[{action}]" if action else role_name)
+
+
+# --- the AWS CLI and the sign-in (steps 05, 06) ------------------------------------------------
+
+
+def cli_profile_address(profile_name: str) -> str:
+    """Return the address of an AWS CLI profile."""
+    return address("cli_profile", profile_name)
+
+
+def sign_in_address(session_name: str) -> str:
+    """Return the address of an sso-session's cached sign-in (its token)."""
+    return address("sso_token", session_name)

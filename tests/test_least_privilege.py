@@ -1,0 +1,151 @@
+"""Tests for runbook_lib.steps.least_privilege: the reserved role found by its whole name, and the
+evaluator's decisions judged (pure), then the same on the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from runbook_lib.aws import AwsContext
+from runbook_lib.checks import FAIL, PASS
+from runbook_lib.sandbox import SandboxClient
+from runbook_lib.steps import least_privilege
+from runbook_lib.steps.identity_center import IdentityCenterInstance, require_instance
+from runbook_lib.steps.least_privilege import Decision, is_reserved_role, judge_decisions
+
+ACCOUNT = "123456789012"
+HEX = "0123456789abcdef"
+PATH = "/aws-reserved/sso.amazonaws.com/"
+ROLE = f"AWSReservedSSO_DeveloperAccess_{HEX}"
+
+
+def role(name: str, path: str = PATH) -> dict[str, str]:
+    """Return a role as ``iam:ListRoles`` lists it."""
+    return {"RoleName": name, "Path": path, "Arn": f"arn:aws:iam::{ACCOUNT}:role{path}{name}"}
+
+
+# --- the reserved role's name, matched whole (pure) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        (f"AWSReservedSSO_Dev_{HEX}", PATH),
+        (f"AWSReservedSSO_Dev_{HEX}", f"{PATH}eu-west-1/"),  # Identity Center outside us-east-1
+        (f"AWSReservedSSO_Dev_{HEX}", f"{PATH}ap-southeast-2/"),
+    ],
+)
+def test_the_set_s_own_role_matches(name: str, path: str) -> None:
+    assert is_reserved_role(role(name, path), "Dev")
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        (f"AWSReservedSSO_Dev_Ops_{HEX}", PATH),  # another set whose name starts with Dev_
+        (f"AWSReservedSSO_Dev_{HEX}x", PATH),
+        (f"AWSReservedSSO_Dev_{HEX[:-1]}", PATH),  # 15 hex digits
+        (f"AWSReservedSSO_Dev_{HEX.upper()}", PATH),
+        (f"AWSReservedSSO_Dev_{HEX}", "/"),  # a look-alike made by hand, not by Identity Center
+        (f"AWSReservedSSO_Dev_{HEX}", "/aws-reserved/sso.amazonaws.com/eu-west-1/extra/"),
+        (f"AWSReservedSSO_Dev_{HEX}", "/aws-reserved/ssoXamazonaws.com/"),
+        (f"AWSReservedSSO_dev_{HEX}", PATH),
+        (f"xAWSReservedSSO_Dev_{HEX}", PATH),
+    ],
+)
+def test_other_roles_do_not_match(name: str, path: str) -> None:
+    assert not is_reserved_role(role(name, path), "Dev")
+
+
+def test_a_set_name_with_pattern_characters_is_matched_literally() -> None:
+    assert is_reserved_role(role(f"AWSReservedSSO_a.b+c_{HEX}"), "a.b+c")
+    assert not is_reserved_role(role(f"AWSReservedSSO_aXb+c_{HEX}"), "a.b+c")
+
+
+def test_the_set_named_dev_ops_finds_its_own_role_not_dev_s() -> None:
+    assert is_reserved_role(role(f"AWSReservedSSO_Dev_Ops_{HEX}"), "Dev_Ops")
+    assert not is_reserved_role(role(f"AWSReservedSSO_Dev_{HEX}"), "Dev_Ops")
+
+
+# --- judging the evaluator's decisions (pure) ------------------------------------------------
+
+
+def test_allowed_and_denied_as_asked_pass_and_name_the_role_and_action() -> None:
+    checks = judge_decisions(
+        [Decision("s3:ListAllMyBuckets", "allowed"), Decision("iam:CreateUser", "implicitDeny"),
+         Decision("dynamodb:ListTables", "explicitDeny")],
+        role_name=ROLE, must_allow=["s3:ListAllMyBuckets"], must_deny=["iam:CreateUser", "dynamodb:ListTables"],
+        evaluator="the test",
+    )
+    assert [(check.check_id, check.status, check.resource) for check in checks] == [
+        ("iam_permission_set_allows_chosen_service", PASS, f"iam_role.{ROLE}[s3:ListAllMyBuckets]"),
+        ("iam_permission_set_denies_other_services", PASS, f"iam_role.{ROLE}[iam:CreateUser]"),
+        ("iam_permission_set_denies_other_services", PASS, f"iam_role.{ROLE}[dynamodb:ListTables]"),
+    ]
+    assert checks[1].detail == "iam:CreateUser: implicitDeny (evaluated by the test)."
+
+
+def test_a_denied_chosen_service_and_an_allowed_other_fail() -> None:
+    checks = judge_decisions(
+        [Decision("s3:ListAllMyBuckets", "implicitDeny"), Decision("iam:CreateUser", "allowed")],
+        role_name=ROLE, must_allow=["s3:ListAllMyBuckets"], must_deny=["iam:CreateUser"], evaluator="e",
+    )
+    assert [check.status for check in checks] == [FAIL, FAIL]
+
+
+def test_an_action_the_evaluator_did_not_answer_fails_either_way() -> None:
+    checks = judge_decisions([], role_name=ROLE, must_allow=["s3:GetObject"], must_deny=["iam:CreateUser"], evaluator="e")
+    assert [check.status for check in checks] == [FAIL, FAIL]
+    assert all("not evaluated" in check.detail for check in checks)
+
+
+def test_no_actions_asked_no_checks() -> None:
+    assert judge_decisions([Decision("s3:GetObject", "allowed")], role_name=ROLE, must_allow=[], must_deny=[], evaluator="e") == []
+
+
+def test_the_evaluator_is_named_for_the_target() -> None:
+    assert least_privilege.evaluator_name(True) == least_privilege.SANDBOX_EVALUATOR
+    assert least_privilege.evaluator_name(False) == least_privilege.AWS_EVALUATOR
+
+
+# --- on the sandbox ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def instance(sandbox: SandboxClient, ctx: AwsContext) -> IdentityCenterInstance:
+    ctx.client("organizations").create_organization(FeatureSet="ALL")
+    sandbox.play_console_step("enable-identity-center")
+    return require_instance(ctx)
+
+
+def provision(ctx: AwsContext, instance: IdentityCenterInstance, name: str, policy_arn: str) -> None:
+    """Create a permission set with one managed policy and provision it (the sandbox makes its role)."""
+    sso_admin = ctx.client("sso-admin")
+    arn = sso_admin.create_permission_set(InstanceArn=instance.instance_arn, Name=name)["PermissionSet"]["PermissionSetArn"]
+    sso_admin.attach_managed_policy_to_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn, ManagedPolicyArn=policy_arn)
+    sso_admin.provision_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn, TargetType="AWS_ACCOUNT", TargetId=ACCOUNT)
+
+
+def test_before_provisioning_there_is_no_role(ctx: AwsContext, instance: IdentityCenterInstance) -> None:
+    [check] = least_privilege.check_role_permissions(ctx, "Dev", must_allow=["s3:ListAllMyBuckets"], must_deny=[])
+    assert (check.check_id, check.status, check.resource) == ("iam_reserved_role_exists", FAIL, "iam_role.AWSReservedSSO_Dev_*")
+
+
+def test_dev_and_dev_ops_each_find_their_own_role(ctx: AwsContext, instance: IdentityCenterInstance) -> None:
+    provision(ctx, instance, "Dev_Ops", "arn:aws:iam::aws:policy/IAMFullAccess")
+    assert least_privilege.find_reserved_role(ctx, "Dev") is None  # Dev_Ops's role is not Dev's
+    provision(ctx, instance, "Dev", "arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    dev = least_privilege.find_reserved_role(ctx, "Dev")
+    dev_ops = least_privilege.find_reserved_role(ctx, "Dev_Ops")
+    assert dev and dev_ops and dev != dev_ops
+    assert "/AWSReservedSSO_Dev_" in dev and "/AWSReservedSSO_Dev_Ops_" in dev_ops
+    checks = least_privilege.check_role_permissions(
+        ctx, "Dev", must_allow=["s3:ListAllMyBuckets"], must_deny=["iam:CreateUser"])
+    assert [(check.check_id, check.status) for check in checks] == [
+        ("iam_reserved_role_exists", PASS),
+        ("iam_permission_set_allows_chosen_service", PASS),
+        ("iam_permission_set_denies_other_services", PASS),  # IAMFullAccess is Dev_Ops's, not Dev's
+    ]
+    role_name = dev.rsplit("/", 1)[-1]
+    assert checks[2].resource == f"iam_role.{role_name}[iam:CreateUser]"
