@@ -213,7 +213,7 @@ def start_sandbox(*, log_dir: Path | None = None, detached: bool = False) -> San
     log_path = log_dir / "sandbox.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "runbook_lib.sandbox.server", "--ready-file", str(ready_file)],
+            [sys.executable, "-m", "runbook_sandbox", "--ready-file", str(ready_file)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -1,7 +1,7 @@
 """The sandbox server: moto in server mode, made to behave like a brand-new AWS account.
 
-This module runs only inside the sandbox's own process (``python -m runbook_lib.sandbox.server``);
-the rest of the library reaches it over HTTP, exactly like AWS. moto's defaults differ from a new
+This module runs only inside the sandbox's own process (``python -m runbook_sandbox``); the
+runbook reaches it over HTTP, exactly like AWS. moto's defaults differ from a new
 account in ways the runbook must not lean on, so this process adjusts moto's backends, which are
 plain Python objects here and nowhere else:
 
@@ -33,10 +33,10 @@ import threading
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from runbook_lib.sandbox import oidc, portal
-from runbook_lib.sandbox.console import STATE, ConsoleStepRefused, describe_account, play_console_step
-from runbook_lib.sandbox.reserved_roles import provision_reserved_role
-from runbook_lib.sandbox.rest_json import (
+from runbook_sandbox import oidc, portal
+from runbook_sandbox.console import STATE, ConsoleStepRefused, describe_account, play_console_step
+from runbook_sandbox.reserved_roles import provision_reserved_role
+from runbook_sandbox.rest_json import (
     BEARER_TOKEN_ENVIRON,
     BEARER_TOKEN_HEADER,
     Answer,
@@ -45,7 +45,7 @@ from runbook_lib.sandbox.rest_json import (
     error_answer,
     read_request,
 )
-from runbook_lib.sandbox.simulator import answer_simulation
+from runbook_sandbox.simulator import answer_simulation
 
 SIGN_IN_ROUTES: dict[tuple[str, str], tuple[Callable[[ApiRequest], Answer], str]] = {
     # (method, path) as botocore's service models route them: (operation, error namespace)
@@ -287,7 +287,7 @@ def serve(host: str, port: int, ready_file: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m runbook_sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     parser.add_argument("--ready-file", help="where to write the URL once listening")
