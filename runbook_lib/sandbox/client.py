@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runbook_lib.errors import SandboxError
+from runbook_lib.paths import runbook_home
 
 SANDBOX_URL_VARIABLE = "RUNBOOK_SANDBOX_URL"
 """Set by the runner, ``make lab`` and the tests: the URL of an already running sandbox."""
@@ -237,8 +238,7 @@ def start_sandbox(*, log_dir: Path | None = None, detached: bool = False) -> San
 
 def sandbox_state_file() -> Path:
     """Return where a detached sandbox's URL is remembered between notebooks."""
-    home = os.environ.get("RUNBOOK_HOME") or os.path.join(os.path.expanduser("~"), ".runbook")
-    return Path(home) / "sandbox.json"
+    return runbook_home() / "sandbox.json"
 
 
 def ensure_sandbox() -> SandboxClient:

@@ -14,17 +14,12 @@ import botocore.session
 from runbook_lib import cli_config, validate
 from runbook_lib.aws import AwsContext
 from runbook_lib.plan import FAIL, PASS, WARN, Change, Check, Plan, Verification
+from runbook_lib.paths import sandbox_config_file
 from runbook_lib.steps import identity_center
-from runbook_lib.target import runbook_home
 
 STEP_ID = "05_configure_aws_cli"
 SANDBOX_SESSION_NAME = "runbook-sandbox"
 """The sandbox's sso-session name: its token never lands where a real session's would."""
-
-
-def sandbox_config_file() -> Path:
-    """Return the AWS CLI config file the sandbox's profiles go to (never the person's own)."""
-    return runbook_home() / "sandbox" / "aws-config"
 
 
 def resolve_config_file(ctx: AwsContext, config_file: str) -> Path:
