@@ -17,7 +17,7 @@ from runbook_lib.aws import AwsContext
 from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
 from runbook_lib.plan import Plan, StepReport, Verification
 from runbook_lib.sandbox.client import SandboxClient
-from runbook_lib.steps.checklist import ChecklistItem, describe_item, done_in_sandbox, unknown_confirmations
+from runbook_lib.steps.checklist import ChecklistItem, describe_item, find_played_items, unknown_confirmations
 from runbook_lib.steps.console import apply_console_changes
 from runbook_lib.target import CallerIdentity, Settings, connect, read_caller, resolve_settings
 
@@ -229,7 +229,7 @@ class StepRun:
             self.confirm(key, True)
         sandbox = self.sandbox
         if sandbox is not None:  # the sandbox's "console" shows what was done; a rerun plays nothing twice
-            for key in done_in_sandbox(items, sandbox.state(), user_name):
+            for key in find_played_items(items, sandbox, user_name):
                 self.confirm(key, True)
             if self.headless and self.apply_changes and self.simulate_console:
                 for item in items:

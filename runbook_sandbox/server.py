@@ -16,7 +16,8 @@ plain Python objects here and nowhere else:
   with ``AWS_ENDPOINT_URL``.
 
 The console steps that have no API are played through ``POST /_sandbox/console/<step>``
-(``console``), and a person's "Allow" of a sign-in through
+(``console``) and asked about with ``GET /_sandbox/console/<step>``; a person's "Allow" of a
+sign-in is played through
 ``POST /_sandbox/console/approve-device?user_code=...&user=...`` (or in a browser on
 ``GET /_sandbox/device``); the sandbox's state is read with ``GET /_sandbox/state`` and cleared with
 ``POST /_sandbox/reset``; ``POST /_sandbox/sign-in/settings`` shortens the sign-in's lifetimes.
@@ -34,7 +35,13 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 from runbook_sandbox import oidc, portal
-from runbook_sandbox.console import STATE, ConsoleStepRefused, describe_account, play_console_step
+from runbook_sandbox.console import (
+    STATE,
+    ConsoleStepRefused,
+    describe_account,
+    is_step_played,
+    play_console_step,
+)
 from runbook_sandbox.reserved_roles import provision_reserved_role
 from runbook_sandbox.rest_json import (
     BEARER_TOKEN_ENVIRON,
@@ -201,6 +208,14 @@ class SandboxApp:
                 return "200 OK", oidc.configure(query)
             except ValueError as refused:
                 return "400 Bad Request", {"error": str(refused)}
+        if route.startswith("console/") and method == "GET":
+            step, user = route[len("console/"):], query.get("user", "")
+            try:
+                with STATE.lock:
+                    played = is_step_played(step, account_id, user=user)
+            except ConsoleStepRefused as refused:
+                return "400 Bad Request", {"error": str(refused)}
+            return "200 OK", {"step": step, "user": user, "played": played}
         if route.startswith("console/") and method == "POST":
             step = route[len("console/"):]
             region = query.get("region", "us-east-1")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runbook_lib import paths
-from runbook_lib.sandbox import client
+from runbook_lib.sandbox import process
 from runbook_lib.steps import cli_profiles
 
 
@@ -27,4 +27,4 @@ def test_every_file_of_the_runbook_follows_a_changed_home(monkeypatch: pytest.Mo
     assert paths.settings_file() == tmp_path / "settings.json"
     assert paths.sandbox_config_file() == tmp_path / "sandbox" / "aws-config"
     assert cli_profiles.sandbox_config_file() == paths.sandbox_config_file()
-    assert client.sandbox_state_file() == tmp_path / "sandbox.json"
+    assert process.sandbox_state_file() == tmp_path / "sandbox.json"

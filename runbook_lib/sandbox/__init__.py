@@ -6,18 +6,24 @@ imports it or moto, so the library talks to the sandbox exactly as it talks to A
 with only the endpoint and the credentials differing.
 """
 
-from runbook_lib.sandbox.client import (
+from runbook_lib.sandbox.client import SandboxClient
+from runbook_lib.sandbox.process import (
     SANDBOX_URL_VARIABLE,
-    SandboxClient,
+    RememberedSandbox,
     SandboxProcess,
     ensure_sandbox,
+    find_sandbox,
     start_sandbox,
+    stop_sandbox,
 )
 
 __all__ = [
     "SANDBOX_URL_VARIABLE",
+    "RememberedSandbox",
     "SandboxClient",
     "SandboxProcess",
     "ensure_sandbox",
+    "find_sandbox",
     "start_sandbox",
+    "stop_sandbox",
 ]
