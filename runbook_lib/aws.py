@@ -156,11 +156,6 @@ def translate_client_error(error: botocore.exceptions.ClientError) -> RunbookErr
             operation, code, message,
             advice="Your sign-in has expired. Run `aws sso login --profile <your profile>` and run the step again.",
         )
-    if code == "500":
-        return AwsCallError(
-            operation, code, "not implemented by the sandbox",  # moto's message is a whole HTML page
-            advice="The sandbox (moto) does not implement this call; the step needs a real account for it.",
-        )
     return AwsCallError(
         operation, code, message,
         advice="Read AWS's message above, fix what it names, then run the step again; "

@@ -13,7 +13,10 @@ plain Python objects here and nowhere else:
 - ``iam:SimulatePrincipalPolicy``, which moto lacks, is answered (``simulator``);
 - ``sso-oidc`` (the device authorization sign-in, ``oidc``) and the SSO portal API (``sso``,
   ``portal``), which moto lacks entirely, are answered at the sandbox's URL, as boto3 calls them
-  with ``AWS_ENDPOINT_URL``.
+  with ``AWS_ENDPOINT_URL``;
+- any other call moto does not implement is refused as AWS refuses a request it does not serve
+  (HTTP 501, code ``NotImplemented``, in the request's protocol: ``not_implemented``), never with
+  moto's HTML error page.
 
 The console steps that have no API are played through ``POST /_sandbox/console/<step>``
 (``console``) and asked about with ``GET /_sandbox/console/<step>``; a person's "Allow" of a
@@ -35,6 +38,12 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 from runbook_sandbox import oidc, portal
+from runbook_sandbox.not_implemented import (
+    ServiceNotInMoto,
+    identify_call,
+    is_missing_route,
+    not_implemented_answer,
+)
 from runbook_sandbox.console import (
     STATE,
     ConsoleStepRefused,
@@ -52,7 +61,7 @@ from runbook_sandbox.rest_json import (
     error_answer,
     read_request,
 )
-from runbook_sandbox.simulator import answer_simulation
+from runbook_sandbox.simulator import answer_simulation, read_query_parameters
 
 SIGN_IN_ROUTES: dict[tuple[str, str], tuple[Callable[[ApiRequest], Answer], str]] = {
     # (method, path) as botocore's service models route them: (operation, error namespace)
@@ -138,7 +147,9 @@ def root_credential_row(account_id: str) -> str:
 class SandboxApp:
     """WSGI middleware: the ``/_sandbox/*`` control routes in front of moto's own app."""
 
-    def __init__(self, moto_app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(self, moto_app: Any) -> None:
+        """Wrap ``moto_app``, moto's ``DomainDispatcherApplication`` (whose apps are asked for
+        by request, so that a call moto lacks can be told apart from one it answers)."""
         self.moto_app = moto_app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -166,7 +177,39 @@ class SandboxApp:
             status, xml = simulated
             start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
             return [xml]
-        return self.moto_app(environ, start_response)
+        return self.call_moto(environ, start_response)
+
+    def call_moto(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Pass the request to moto; answer a call moto does not implement as AWS refuses one.
+
+        moto's answer is held until it is known not to be its page for a missing REST route (its
+        Flask apps never use WSGI's ``write``, so holding the status and headers loses nothing).
+        """
+        form = read_query_parameters(environ) or {}  # before moto reads the body: its Action
+        try:
+            app = self.moto_app.get_application(environ)
+        except ServiceNotInMoto:
+            return answer_with(start_response, not_implemented_answer(identify_call(environ, form, None)))
+        held: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            held.append((status, headers))
+
+            def write(data: bytes) -> None:
+                raise RuntimeError("moto's apps were expected never to use WSGI's write()")
+
+            return write
+
+        try:
+            body = app(environ, hold)
+        except NotImplementedError:  # moto has the service, not the operation
+            return answer_with(start_response, not_implemented_answer(identify_call(environ, form, app.service)))
+        status, headers = held[-1]
+        if is_missing_route(status, headers):
+            getattr(body, "close", lambda: None)()
+            return answer_with(start_response, not_implemented_answer(identify_call(environ, form, app.service)))
+        start_response(status, headers)
+        return body
 
     def handle_sign_in(
         self, environ: dict[str, Any], operation: Callable[[ApiRequest], Answer], namespace: str
@@ -231,6 +274,13 @@ class SandboxApp:
         return "404 Not Found", {"error": f"No sandbox route {method} /_sandbox/{route}"}
 
 
+def answer_with(start_response: Callable[..., Any], answer: Answer) -> Iterable[bytes]:
+    """Start the response of ``answer`` (status, headers, body) and return its body."""
+    status, headers, body = answer
+    start_response(status, headers)
+    return [body]
+
+
 def default_account_id() -> str:
     """Return the account id moto answers as (``MOTO_ACCOUNT_ID`` or moto's default)."""
     from moto.core import DEFAULT_ACCOUNT_ID
@@ -281,13 +331,24 @@ def bearer_token_request_handler() -> type:
     return BearerTokenRequestHandler
 
 
-def serve(host: str, port: int, ready_file: str | None) -> None:
-    """Run the sandbox until SIGTERM; write ``{"url", "pid"}`` to ``ready_file`` once listening."""
+def build_app() -> SandboxApp:
+    """Adjust moto to a brand-new account and return the sandbox's WSGI app; call once a process."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
+
+    def create_moto_app(service: str | None) -> Any:
+        if service is None:  # moto found no backend for the request: a service it does not have
+            raise ServiceNotInMoto()
+        return create_backend_app(service)
 
     patch_moto_for_new_accounts()
-    app = SandboxApp(DomainDispatcherApplication(create_backend_app))
+    return SandboxApp(DomainDispatcherApplication(create_moto_app))
+
+
+def serve(host: str, port: int, ready_file: str | None) -> None:
+    """Run the sandbox until SIGTERM; write ``{"url", "pid"}`` to ``ready_file`` once listening."""
+    from werkzeug.serving import make_server
+
+    app = build_app()
     server = make_server(host, port, app, threaded=True, request_handler=bearer_token_request_handler())
     url = f"http://{host}:{server.server_port}"
     if ready_file:

@@ -219,13 +219,6 @@ def test_expired_sign_in_says_sso_login(code: str) -> None:
     assert "aws sso login" in error.advice
 
 
-def test_not_implemented_in_the_sandbox_says_so() -> None:
-    error = translate_client_error(client_error("500", "Not yet implemented", "DescribeInstance"))
-    assert type(error) is AwsCallError
-    assert error.operation == "DescribeInstance"
-    assert "does not implement" in error.advice
-
-
 def test_other_errors_keep_aws_message_and_say_fix_and_rerun() -> None:
     error = translate_client_error(client_error("ValidationException", "FeatureSet is wrong"))
     assert type(error) is AwsCallError

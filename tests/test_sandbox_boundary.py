@@ -63,12 +63,10 @@ def test_runbook_sandbox_imports_and_serves_without_runbook_lib() -> None:
     # Importing is not enough: most of the server imports moto lazily, so it also starts the app
     # and answers a control route, a console step and a moto call, all in-process.
     serve_three_requests = '''
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.test import Client
 from runbook_sandbox import server
 
-server.patch_moto_for_new_accounts()
-client = Client(server.SandboxApp(DomainDispatcherApplication(create_backend_app)))
+client = Client(server.build_app())
 played = client.post("/_sandbox/console/enable-root-mfa").get_json()
 state = client.get("/_sandbox/state").get_json()
 signed = {"Authorization": "AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/sts/aws4_request, "
