@@ -10,9 +10,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from runbook_lib.errors import SandboxError
+from runbook_lib.sandbox.local_files import forget_sandbox_files
 from runbook_lib.sandbox.process import ensure_sandbox, find_sandbox, stop_sandbox
+
+
+def describe_removed(done: str, removed: list[Path]) -> str:
+    """Return ``done`` and the sandbox's files a reset removed, one a line."""
+    if not removed:
+        return done
+    return "\n".join([done, "Removed what named the old sandbox account:", *(f"  {path}" for path in removed)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,14 +34,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Sandbox running at {ensure_sandbox().url}")
             return 0
         found = find_sandbox()
+        if found is None and args.command == "reset":  # the next sandbox is a new account anyway
+            print(describe_removed("No sandbox is running.", forget_sandbox_files()))
+            return 0
         if found is None:
             print("No sandbox is running.")
             return 0
         if args.command == "status":
             print(f"Sandbox running at {found.client.url}: {json.dumps(found.client.state())}")
         elif args.command == "reset":
-            found.client.reset()
-            print(f"Sandbox at {found.client.url} reset: a brand-new account again.")
+            removed = found.client.reset()
+            print(describe_removed(f"Sandbox at {found.client.url} reset: a brand-new account again.", removed))
         else:
             stop_sandbox(found)
             print(f"Sandbox at {found.client.url} stopped.")

@@ -11,10 +11,12 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from runbook_lib.errors import SandboxError
+from runbook_lib.sandbox.local_files import forget_sandbox_files
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,25 @@ class SandboxClient:
         """
         return self.request("GET", "state")
 
-    def reset(self, *, seed: int | None = None) -> None:
-        """Forget everything, as a brand-new account; with ``seed``, make ids repeatable."""
+    def reset(self, *, seed: int | None = None) -> list[Path]:
+        """Make the sandbox a brand-new account, whole; with ``seed``, make its ids repeatable.
+
+        The server forgets everything it keeps, then the files the sandbox owns on this machine
+        go too (its AWS CLI config file, its sign-ins' cached tokens, settings that choose it:
+        ``local_files``), so nothing left names the account that is gone. A sandbox that refuses
+        the reset keeps its account, and the files stay with it.
+
+        Returns:
+            The files and folders removed.
+
+        Raises:
+            SandboxError: when the sandbox cannot be reached or refuses.
+        """
         if seed is None:
             self.request("POST", "reset")
         else:
             self.request("POST", "reset", seed=str(seed))
+        return forget_sandbox_files()
 
     def play_console_step(
         self, step: str, *, region: str = "us-east-1", delay_seconds: float = 0, user: str = ""
