@@ -10,6 +10,8 @@ plain Python objects here and nowhere else:
 - root starts with MFA off and one active access key, as a careless new account would, and both
   show in ``iam:GetAccountSummary`` and in the credential report's ``<root_account>`` row;
 - provisioning a permission set creates its ``AWSReservedSSO_*`` role in IAM (``reserved_roles``);
+- sso-admin keeps AWS's rules that moto lacks: one permission set per name, and AWS managed
+  policies of any path (``job-function/``...) attachable (``aws_rules``);
 - ``iam:SimulatePrincipalPolicy``, which moto lacks, is answered (``simulator``);
 - ``sso-oidc`` (the device authorization sign-in, ``oidc``) and the SSO portal API (``sso``,
   ``portal``), which moto lacks entirely, are answered at the sandbox's URL, as boto3 calls them
@@ -38,6 +40,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 from runbook_sandbox import oidc, portal
+from runbook_sandbox.aws_rules import enforce_aws_rules
 from runbook_sandbox.not_implemented import (
     ServiceNotInMoto,
     identify_call,
@@ -341,6 +344,7 @@ def build_app() -> SandboxApp:
         return create_backend_app(service)
 
     patch_moto_for_new_accounts()
+    enforce_aws_rules()
     return SandboxApp(DomainDispatcherApplication(create_moto_app))
 
 
