@@ -4,6 +4,10 @@ The server itself (moto, adjusted to look like a new account) is the top-level p
 ``runbook_sandbox``, started as ``python -m runbook_sandbox`` in a process of its own. Nothing here
 imports it or moto, so the library talks to the sandbox exactly as it talks to AWS: over HTTP,
 with only the endpoint and the credentials differing.
+
+Modules: ``client`` (``SandboxClient``: the control routes, the console player, the reset),
+``process`` (start, find and stop the server), ``local_files`` (what the sandbox owns on this
+machine outside moto, removed by every reset).
 """
 
 from runbook_lib.sandbox.client import SandboxClient
