@@ -16,7 +16,7 @@ import pytest
 from runbook_lib import paths
 from runbook_lib import target as targets
 from runbook_lib.errors import SandboxError
-from runbook_lib.sandbox import SandboxClient
+from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, SandboxClient, ensure_sandbox
 from runbook_lib.sandbox.__main__ import main as sandbox_command
 from runbook_lib.sandbox.local_files import find_sandbox_tokens, forget_sandbox_files
 from runbook_lib.steps.cli_profiles import SANDBOX_SESSION_NAME
@@ -114,3 +114,25 @@ def test_make_sandbox_reset_with_no_sandbox_running_still_forgets_its_files(
     assert sandbox_command(["reset"]) == 0
     assert "No sandbox is running." in capsys.readouterr().out
     assert not paths.sandbox_config_file().exists()
+
+
+def test_starting_a_new_sandbox_forgets_the_gone_ones_config_and_sign_ins_not_the_settings(
+    sandbox: SandboxClient, sandbox_start_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # make sandbox-stop (or a reboot), then make run: the new sandbox is another account.
+    token = write_token(SANDBOX_SESSION_NAME, sandbox_start_url)
+    targets.save_settings(targets.Settings(target="sandbox", region="eu-west-1"))  # just chosen, say
+    monkeypatch.delenv(SANDBOX_URL_VARIABLE)
+
+    class Started:
+        url = sandbox.url
+        client = sandbox
+        process = type("Process", (), {"pid": 0})()
+
+    monkeypatch.setattr("runbook_lib.sandbox.process.start_sandbox", lambda **_: Started())
+    try:
+        assert ensure_sandbox() == sandbox
+    finally:
+        (paths.runbook_home() / "sandbox.json").unlink()
+    assert not token.exists() and not paths.sandbox_config_file().exists()
+    assert targets.load_settings().region == "eu-west-1"

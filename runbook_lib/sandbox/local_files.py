@@ -9,6 +9,9 @@ the sandbox's config file still held the old start URL). What the sandbox owns:
 - the SSO token cache entries of its sign-ins, ``~/.aws/sso/cache/<sha1(session name)>.json``;
 - the saved settings, when they choose the sandbox (settings for a real account are kept).
 
+A sandbox that is stopped or dies takes its account along too, so when a new one has to be started
+its config file and tokens go as well (``process.ensure_sandbox``).
+
 The token cache is shared with the person's real sign-ins, and a cache file is named only by its
 sso-session's name, which a real config file may use as well. So a token file is removed only
 when both hold: the sandbox's own config file has an ``[sso-session NAME]`` whose file it is, and
@@ -71,8 +74,13 @@ def chooses_the_sandbox(path: Path) -> bool:
     return isinstance(saved, dict) and saved.get("target", "sandbox") == "sandbox"
 
 
-def forget_sandbox_files() -> list[Path]:
+def forget_sandbox_files(*, settings: bool = True) -> list[Path]:
     """Remove what the sandbox owns on this machine; return what was removed.
+
+    Args:
+        settings: Remove saved settings that choose the sandbox too (a reset); False when a new
+            sandbox is started because the remembered one is gone: the person may have just
+            chosen the sandbox, and the settings name no account.
 
     Returns:
         The token cache files, the sandbox's config folder and the saved settings removed, in
@@ -85,8 +93,8 @@ def forget_sandbox_files() -> list[Path]:
     if folder.exists():
         shutil.rmtree(folder)
         removed.append(folder)
-    settings = settings_file()
-    if chooses_the_sandbox(settings):
-        settings.unlink(missing_ok=True)
-        removed.append(settings)
+    saved = settings_file()
+    if settings and chooses_the_sandbox(saved):
+        saved.unlink(missing_ok=True)
+        removed.append(saved)
     return removed

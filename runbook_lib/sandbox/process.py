@@ -22,6 +22,7 @@ from pathlib import Path
 from runbook_lib.errors import SandboxError
 from runbook_lib.paths import runbook_home
 from runbook_lib.sandbox.client import SandboxClient
+from runbook_lib.sandbox.local_files import forget_sandbox_files
 
 SANDBOX_URL_VARIABLE = "RUNBOOK_SANDBOX_URL"
 """Set by the runner, ``make lab`` and the tests: the URL of an already running sandbox."""
@@ -131,6 +132,9 @@ def ensure_sandbox() -> SandboxClient:
     """Return a running sandbox: the one named by ``RUNBOOK_SANDBOX_URL``, else a remembered one,
     else a new detached one (remembered for the next notebook, so state carries across steps).
 
+    Starting a new one first removes the sandbox's AWS CLI config and cached sign-ins, which
+    describe the account of a sandbox that is gone (``make sandbox-stop``, a reboot).
+
     Raises:
         SandboxError: when the named sandbox does not answer or a new one cannot start.
     """
@@ -146,6 +150,7 @@ def ensure_sandbox() -> SandboxClient:
     remembered = find_sandbox()
     if remembered is not None:
         return remembered.client
+    forget_sandbox_files(settings=False)  # a new sandbox is a new account: the old one's files name none
     state_file = sandbox_state_file()
     started = start_sandbox(log_dir=state_file.parent / "sandbox-log", detached=True)
     state_file.parent.mkdir(parents=True, exist_ok=True)
