@@ -40,9 +40,11 @@ lab: $(STAMP)
 reference: $(STAMP)
 	$(BIN)/python tests/make_reference_notebooks.py
 
+## Stop the shared sandbox (the server is `python -m runbook_sandbox`; this is the runbook's client).
 sandbox-stop: $(STAMP)
 	$(BIN)/python -m runbook_lib.sandbox stop
 
+## A brand-new sandbox account, whole: also removes its AWS CLI config, cached sign-ins, settings.
 sandbox-reset: $(STAMP)
 	$(BIN)/python -m runbook_lib.sandbox reset
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator, TypeVar
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.session
 
 from runbook_lib.errors import AccessDeniedError, AwsCallError, RunbookError, ThrottledError
 
@@ -126,6 +127,21 @@ def profile_context(profile: str, region: str) -> AwsContext:
     return AwsContext(boto3.Session(profile_name=profile, region_name=region), region, target="profile")
 
 
+def point_session_at(core: botocore.session.Session, endpoint_url: str) -> None:
+    """Send every client ``core`` creates to ``endpoint_url``, the credential providers' own too.
+
+    A session built from an SSO profile gets its credentials from botocore's SSO provider, which
+    makes its own ``sso`` client (``GetRoleCredentials``) from the session, with no endpoint
+    argument to pass; so in the sandbox the endpoint must be the session's. It goes in the
+    session's config store, where each client looks its endpoint up, and an override there wins
+    over the environment and the config file. (``Session.set_config_variable`` would not do:
+    ``endpoint_url`` is not one of its session variables, and the clients' endpoint lookup reads
+    only the environment and the config file.) The process's ``AWS_ENDPOINT_URL`` is left alone:
+    set there, it would send every later session of the process to the sandbox as well.
+    """
+    core.get_component("config_store").set_config_variable("endpoint_url", endpoint_url)
+
+
 def error_code(error: botocore.exceptions.ClientError) -> str:
     """Return AWS's error code from a ClientError."""
     return error.response.get("Error", {}).get("Code", "Unknown")
@@ -155,11 +171,6 @@ def translate_client_error(error: botocore.exceptions.ClientError) -> RunbookErr
         return AwsCallError(
             operation, code, message,
             advice="Your sign-in has expired. Run `aws sso login --profile <your profile>` and run the step again.",
-        )
-    if code == "500":
-        return AwsCallError(
-            operation, code, "not implemented by the sandbox",  # moto's message is a whole HTML page
-            advice="The sandbox (moto) does not implement this call; the step needs a real account for it.",
         )
     return AwsCallError(
         operation, code, message,

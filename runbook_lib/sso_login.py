@@ -13,7 +13,6 @@ client secrets are never in a ``repr`` (and so never in a notebook output by acc
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -29,6 +28,7 @@ from botocore import UNSIGNED
 from runbook_lib import validate
 from runbook_lib.aws import translating_aws_errors
 from runbook_lib.files import PRIVATE_FOLDER_MODE, make_private_folders, replace_atomically
+from runbook_lib.paths import token_cache_path
 from runbook_lib.errors import (
     DeviceAuthorizationDeniedError,
     DeviceCodeExpiredError,
@@ -257,16 +257,6 @@ def poll_for_token(
 
 # ---------------------------------------------------------------------------------------------
 # The token cache
-
-
-def token_cache_path(session_name: str) -> Path:
-    """Return where botocore looks for the token of ``[sso-session session_name]``.
-
-    ``~`` is expanded now, so a changed ``HOME`` counts (botocore itself fixes the folder when
-    it is first imported).
-    """
-    digest = hashlib.sha1(session_name.encode("utf-8")).hexdigest()
-    return Path(os.path.expanduser("~")) / ".aws" / "sso" / "cache" / f"{digest}.json"
 
 
 def token_cache_document(token: SsoToken, *, start_url: str, region: str, client: ClientRegistration) -> dict[str, str]:

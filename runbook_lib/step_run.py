@@ -17,7 +17,7 @@ from runbook_lib.checks import Verification
 from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
 from runbook_lib.plan import NO_OP, Plan
 from runbook_lib.sandbox.client import SandboxClient
-from runbook_lib.steps.checklist import ChecklistItem, done_in_sandbox, unknown_confirmations
+from runbook_lib.steps.checklist import ChecklistItem, find_played_items, unknown_confirmations
 from runbook_lib.steps.console import apply_console_changes
 from runbook_lib.target import CallerIdentity, Settings, connect, read_caller, resolve_settings
 
@@ -193,7 +193,7 @@ class StepRun:
         sandbox = self.sandbox
         if sandbox is None:
             return
-        for key in done_in_sandbox(items, sandbox.state(), user_name):  # a rerun plays nothing twice
+        for key in find_played_items(items, sandbox, user_name):  # a rerun plays nothing twice
             self.confirm(key, True)
         if self.headless and self.apply_changes and self.simulate_console:
             for item in items:

@@ -7,13 +7,13 @@ Every notebook's parameters may name the target; an empty parameter falls back t
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from runbook_lib import validate
 from runbook_lib.aws import AwsContext, profile_context, sandbox_context, translating_aws_errors
 from runbook_lib.errors import AccountMismatchError
+from runbook_lib.paths import settings_file
 
 DEFAULT_REGION = "us-east-1"
 
@@ -47,16 +47,6 @@ class CallerIdentity:
     def is_root(self) -> bool:
         """Return True when the credentials are the root user's."""
         return self.arn.endswith(":root")
-
-
-def runbook_home() -> Path:
-    """Return the runbook's own folder (``RUNBOOK_HOME`` or ``~/.runbook``)."""
-    return Path(os.environ.get("RUNBOOK_HOME") or Path.home() / ".runbook")
-
-
-def settings_file() -> Path:
-    """Return where 00_start_here keeps the chosen target."""
-    return runbook_home() / "settings.json"
 
 
 def load_settings() -> Settings:

@@ -191,11 +191,17 @@ def test_an_inline_policy_added_by_hand_is_drift(ctx, instance):
     assert "sso-admin:DeleteInlinePolicyFromPermissionSet" in writes
 
 
-def test_two_permission_sets_of_one_name_are_refused_not_guessed(ctx, instance):
-    for _ in range(2):  # moto allows it; AWS would not
-        ctx.client("sso-admin").create_permission_set(InstanceArn=instance.instance_arn, Name="DeveloperAccess")
-    with pytest.raises(RunbookError, match="2 permission sets are named 'DeveloperAccess'"):
-        access.read_access_state(ctx, instance, ACCOUNT, spec_for(S3))
+def test_two_permission_sets_of_one_name_are_refused_not_guessed(ctx):
+    # AWS and the sandbox refuse a second permission set of one name (ConflictException); should
+    # an account have two all the same, the runbook refuses to guess which one is meant.
+    sso_admin = ctx.client("sso-admin")
+    arns = [f"arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-000000000000000{n}" for n in (1, 2)]
+    with Stubber(sso_admin) as stub:
+        stub.add_response("list_permission_sets", {"PermissionSets": arns})
+        for arn in arns:
+            stub.add_response("describe_permission_set", {"PermissionSet": {"Name": "DeveloperAccess", "PermissionSetArn": arn}})
+        with pytest.raises(RunbookError, match="2 permission sets are named 'DeveloperAccess'"):
+            access.find_permission_set(ctx, INSTANCE.instance_arn, "DeveloperAccess")
 
 
 def test_a_user_with_another_email_is_left_as_it_is(ctx, instance):

@@ -34,6 +34,8 @@ def test_every_import_contract_is_kept():
         ("runbook_lib/errors.py", "import runbook_lib.notebook"),  # the floor reaching for the UI
         ("runbook_lib/widgets.py", "import runbook_lib.steps.access"),  # a widget driving a step
         ("runbook_lib/plan.py", "from runbook_lib import checks\nimport runbook_lib.step_run"),  # a circle
+        ("runbook_sandbox/server.py", "import runbook_lib.errors"),  # the server leaning on the library
+        ("runbook_lib/steps/status.py", "import ipywidgets"),  # a step showing things
     ],
 )
 def test_the_contracts_catch_an_import_that_breaks_the_layers(tmp_path, module, upward_import):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pytest
 
 from runbook_lib.checks import PASS, REGISTRY, WARN
@@ -12,7 +14,8 @@ from runbook_lib.steps.checklist import (
     INVITATION,
     MFA_SETTINGS,
     describe_item,
-    done_in_sandbox,
+    console_user,
+    find_played_items,
     unknown_confirmations,
     verify_checklist,
 )
@@ -28,7 +31,7 @@ def test_the_admin_has_every_item_and_the_developer_every_per_user_one() -> None
 @pytest.mark.parametrize("item", ADMIN_CHECKLIST, ids=lambda item: item.key)
 def test_each_item_has_a_registered_check_and_a_console_path(item: checklist.ChecklistItem) -> None:
     assert f"sso_checklist_{item.key}" in REGISTRY
-    assert item.title and item.console_path and item.sandbox_step and item.sandbox_flag
+    assert item.title and item.console_path and item.sandbox_step
 
 
 def test_describe_item_fills_in_the_user() -> None:
@@ -62,13 +65,37 @@ def test_unknown_confirmations_are_named() -> None:
     assert unknown_confirmations(ADMIN_CHECKLIST, ["mfa_settings"]) == []
 
 
-def test_done_in_sandbox_reads_per_user_and_account_flags() -> None:
-    state = {
-        "identity_center_mfa_configured": True,
-        "users": {"Admin": {"invitation_sent": True, "email_verified": False, "mfa_registered": True},
-                  "ada-developer": {"email_verified": True}},
-    }
-    assert done_in_sandbox(ADMIN_CHECKLIST, state, "Admin") == {"invitation", "mfa_registered", "mfa_settings"}
-    assert done_in_sandbox(DEVELOPER_CHECKLIST, state, "ada-developer") == {"email_verified"}
-    assert done_in_sandbox(DEVELOPER_CHECKLIST, state, "nobody") == set()
-    assert done_in_sandbox(ADMIN_CHECKLIST, {}, "Admin") == set()
+
+@dataclass
+class FakeConsole:
+    """A console player that knows which (step, user) pairs are done, and records the questions."""
+
+    done: set[tuple[str, str]]
+    asked: list[tuple[str, str]] = field(default_factory=list)
+
+    def play_console_step(self, step: str, *, region: str = "us-east-1", delay_seconds: float = 0, user: str = "") -> str:
+        raise AssertionError("finding what is done must play nothing")
+
+    def is_done(self, step: str, *, user: str = "") -> bool:
+        self.asked.append((step, user))
+        return (step, user) in self.done
+
+
+def test_the_sandbox_is_asked_per_item_with_the_user_only_for_user_steps() -> None:
+    console = FakeConsole({("verify-user-email", "ada"), ("configure-identity-center-mfa", "")})
+    assert find_played_items(ADMIN_CHECKLIST, console, "ada") == {"email_verified", "mfa_settings"}
+    assert console.asked == [
+        ("send-user-invitation", "ada"), ("verify-user-email", "ada"), ("register-user-mfa", "ada"),
+        ("configure-identity-center-mfa", ""),
+    ]
+
+
+def test_a_step_done_for_another_user_does_not_count() -> None:
+    console = FakeConsole({("send-user-invitation", "grace")})
+    assert find_played_items(DEVELOPER_CHECKLIST, console, "ada") == set()
+
+
+def test_account_wide_items_are_played_for_no_user() -> None:
+    assert console_user(MFA_SETTINGS, "ada") == ""
+    assert console_user(DEVELOPER_CHECKLIST[0], "ada") == "ada"
+

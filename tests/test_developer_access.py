@@ -59,7 +59,9 @@ def test_sign_in_is_planned_unless_a_cached_token_is_good_for_15_minutes_more(se
 
 
 def test_sign_in_then_the_profile_alone_is_the_developers_role(settings, sandbox: SandboxClient, ctx: AwsContext, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", os.environ["AWS_ENDPOINT_URL"])  # profile_session sets it; restore after
+    # Only the session knows the sandbox's URL: without it, the SSO provider's own sso client would
+    # go to AWS (this test's environment would otherwise send everything to the sandbox anyway).
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
     session = developer_access.profile_session(sandbox_config_file(), "ada-developer", recorder=CallRecorder(), endpoint_url=sandbox.url)
     before = developer_access.verify_developer_identity(session, settings)
     assert not before.passed and "not signed in" in before.checks[0].detail
@@ -82,6 +84,7 @@ def test_sign_in_then_the_profile_alone_is_the_developers_role(settings, sandbox
     assert ":assumed-role/AWSReservedSSO_DeveloperAccess_" in verification.checks[0].detail
     assert recorder.writes == []
     assert developer_access.plan_sign_in(settings, developer_access.cached_token_expiry(settings)).is_empty
+    assert "AWS_ENDPOINT_URL" not in os.environ  # the process's environment was never touched
 
 
 def test_a_token_for_another_start_url_does_not_count(settings):

@@ -16,8 +16,11 @@ import pytest
 import yaml
 
 from runbook_lib.errors import InputError
+from runbook_lib.paths import sandbox_config_file
 from runbook_lib.runner import StepOutcome, load_parameters, parameters_for, render_summary
 from runbook_lib.sandbox import SandboxClient
+from runbook_lib.steps.developer_access import read_profile_settings
+from sandbox_seeds import SEED
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -91,6 +94,21 @@ def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothin
         assert report["planned"] == [] and report["applied"] == [], step["step"]
         assert report["write_calls"] == 0, (step["step"], report["calls"])
         assert report["read_calls"] > 0 and report["verified"] is True
+
+
+def test_a_run_after_a_reset_secures_the_new_account_again(sandbox, tmp_path):
+    """``make run; make sandbox-reset; make run``: the new account has new ids and another access
+    portal URL, and nothing written about the old one may trip the second run (step 05 did)."""
+    first, _ = run_runner(tmp_path / "first")
+    assert first.returncode == 0, first.stdout + first.stderr
+    old_portal = read_profile_settings(sandbox_config_file(), "ada-developer").start_url
+
+    sandbox.reset(seed=SEED + 1)  # other ids than the first run's: another portal URL
+    second, run_dir = run_runner(tmp_path / "second")
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert all(step["succeeded"] and step["report"]["verified"] for step in read_summary(run_dir)["steps"])
+    assert read_profile_settings(sandbox_config_file(), "ada-developer").start_url != old_portal
 
 
 def assert_users_and_permission_sets(sandbox: SandboxClient, *, developer_policies: set[str]) -> None:

@@ -1,4 +1,5 @@
-"""Tests for runbook_lib.sandbox: the server looks like a brand-new account, over HTTP only."""
+"""Tests for the sandbox (runbook_sandbox, through runbook_lib.sandbox's client): the server looks
+like a brand-new account, over HTTP only."""
 
 from __future__ import annotations
 
@@ -215,6 +216,34 @@ def test_unknown_console_step_is_refused_with_the_known_ones(sandbox: SandboxCli
     assert "enable-root-mfa" in str(caught.value)
 
 
+ACCOUNT_STEPS = ("enable-root-mfa", "delete-root-access-keys", "enable-identity-center", "configure-identity-center-mfa")
+
+
+def test_the_sandbox_says_which_account_steps_are_done(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    assert [sandbox.is_done(step) for step in ACCOUNT_STEPS] == [False] * 4
+    create_organization(ctx)
+    for played, step in enumerate(ACCOUNT_STEPS, start=1):
+        sandbox.play_console_step(step)
+        assert [sandbox.is_done(each) for each in ACCOUNT_STEPS] == [True] * played + [False] * (4 - played)
+    sandbox.reset()
+    assert [sandbox.is_done(step) for step in ACCOUNT_STEPS] == [False] * 4
+
+
+@pytest.mark.parametrize(
+    ("step", "user", "reason"),
+    [
+        ("close-account", "", "Unknown console step 'close-account'"),
+        ("enable-root-mfa", "alice", "enable-root-mfa is account-wide"),
+        ("verify-user-email", "", r"played for one user: add \?user=<UserName>"),
+    ],
+)
+def test_asking_about_a_step_follows_the_rules_of_playing_it(
+    sandbox: SandboxClient, step: str, user: str, reason: str
+) -> None:
+    with pytest.raises(SandboxError, match=reason):
+        sandbox.is_done(step, user=user)
+
+
 def test_unknown_control_route_is_refused(sandbox: SandboxClient) -> None:
     with pytest.raises(SandboxError, match="No sandbox route GET /_sandbox/nowhere"):
         sandbox.request("GET", "nowhere")
@@ -353,5 +382,5 @@ def test_ensure_sandbox_reuses_the_remembered_one(
     def no_new_sandbox(**_: object) -> None:
         raise AssertionError("a remembered, live sandbox must be reused")
 
-    monkeypatch.setattr("runbook_lib.sandbox.client.start_sandbox", no_new_sandbox)
+    monkeypatch.setattr("runbook_lib.sandbox.process.start_sandbox", no_new_sandbox)
     assert ensure_sandbox() == SandboxClient(sandbox.url)

@@ -589,6 +589,15 @@ def test_user_steps_are_recorded_per_user(sandbox: SandboxClient, center: Identi
     assert state["identity_center_mfa_configured"] is True
 
 
+def test_the_sandbox_says_which_user_steps_are_done(sandbox: SandboxClient, center: IdentityCenter) -> None:
+    steps = ("send-user-invitation", "verify-user-email", "register-user-mfa")
+    center.create_user("alice")
+    assert [sandbox.is_done(step, user="alice") for step in steps] == [False, False, False]
+    sandbox.play_console_step("verify-user-email", user="alice")
+    assert [sandbox.is_done(step, user="alice") for step in steps] == [False, True, False]
+    assert not sandbox.is_done("verify-user-email", user="bob")  # a user never played for
+
+
 @pytest.mark.parametrize(
     "step, user",
     [

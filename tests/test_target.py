@@ -26,14 +26,6 @@ def test_settings_live_in_the_isolated_runbook_home() -> None:
     assert targets.settings_file() == Path(os.environ["RUNBOOK_HOME"]) / "settings.json"
 
 
-def test_runbook_home_defaults_to_dot_runbook(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv("RUNBOOK_HOME")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    assert targets.runbook_home() == tmp_path / ".runbook"
-
-
 def test_nothing_saved_means_the_sandbox_defaults() -> None:
     assert not targets.settings_file().exists()
     assert targets.load_settings() == Settings("sandbox", "", "us-east-1", "")

@@ -1,22 +1,33 @@
-"""The local AWS stand-in, seen from the runbook: start it, reach it over HTTP, play console steps.
+"""The client of the local AWS stand-in: start it, reach it over HTTP, play console steps.
 
-The server itself (moto, adjusted to look like a new account) lives in ``server.py`` and runs in a
-process of its own; nothing here imports moto, so the library talks to the sandbox exactly as it
-talks to AWS: over HTTP, with only the endpoint and the credentials differing.
+The server itself (moto, adjusted to look like a new account) is the top-level package
+``runbook_sandbox``, started as ``python -m runbook_sandbox`` in a process of its own. Nothing here
+imports it or moto, so the library talks to the sandbox exactly as it talks to AWS: over HTTP,
+with only the endpoint and the credentials differing.
+
+Modules: ``client`` (``SandboxClient``: the control routes, the console player, the reset),
+``process`` (start, find and stop the server), ``local_files`` (what the sandbox owns on this
+machine outside moto, removed by every reset).
 """
 
-from runbook_lib.sandbox.client import (
+from runbook_lib.sandbox.client import SandboxClient
+from runbook_lib.sandbox.process import (
     SANDBOX_URL_VARIABLE,
-    SandboxClient,
+    RememberedSandbox,
     SandboxProcess,
     ensure_sandbox,
+    find_sandbox,
     start_sandbox,
+    stop_sandbox,
 )
 
 __all__ = [
     "SANDBOX_URL_VARIABLE",
+    "RememberedSandbox",
     "SandboxClient",
     "SandboxProcess",
     "ensure_sandbox",
+    "find_sandbox",
     "start_sandbox",
+    "stop_sandbox",
 ]

@@ -1,33 +1,31 @@
 """``python -m runbook_lib.sandbox {start,status,reset,stop}``: manage the remembered sandbox.
 
 The remembered sandbox is the one ``make run``, ``make lab`` and the notebooks share, so the
-runbook's steps act on one local account, as they would on a real one.
+runbook's steps act on one local account, as they would on a real one. The server itself is
+``python -m runbook_sandbox``; this is the runbook's side of it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import sys
+from pathlib import Path
 
 from runbook_lib.errors import SandboxError
-from runbook_lib.sandbox.client import SandboxClient, ensure_sandbox, sandbox_state_file
+from runbook_lib.sandbox.local_files import forget_sandbox_files
+from runbook_lib.sandbox.process import ensure_sandbox, find_sandbox, stop_sandbox
 
 
-def remembered() -> tuple[SandboxClient, int] | None:
-    """Return the remembered sandbox and its process id, if one is remembered and answers."""
-    state_file = sandbox_state_file()
-    if not state_file.exists():
-        return None
-    saved = json.loads(state_file.read_text(encoding="utf-8"))
-    client = SandboxClient(saved["url"])
-    return (client, int(saved["pid"])) if client.is_alive() else None
+def describe_removed(done: str, removed: list[Path]) -> str:
+    """Return ``done`` and the sandbox's files a reset removed, one a line."""
+    if not removed:
+        return done
+    return "\n".join([done, "Removed what named the old sandbox account:", *(f"  {path}" for path in removed)])
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; print what happened."""
+    """Run one command; print what happened (this is the command line's edge: errors end here)."""
     parser = argparse.ArgumentParser(prog="python -m runbook_lib.sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("start", "status", "reset", "stop"))
     args = parser.parse_args(argv)
@@ -35,20 +33,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "start":
             print(f"Sandbox running at {ensure_sandbox().url}")
             return 0
-        found = remembered()
+        found = find_sandbox()
+        if found is None and args.command == "reset":  # the next sandbox is a new account anyway
+            print(describe_removed("No sandbox is running.", forget_sandbox_files()))
+            return 0
         if found is None:
             print("No sandbox is running.")
             return 0
-        client, pid = found
         if args.command == "status":
-            print(f"Sandbox running at {client.url}: {json.dumps(client.state())}")
+            print(f"Sandbox running at {found.client.url}: {json.dumps(found.client.state())}")
         elif args.command == "reset":
-            client.reset()
-            print(f"Sandbox at {client.url} reset: a brand-new account again.")
+            removed = found.client.reset()
+            print(describe_removed(f"Sandbox at {found.client.url} reset: a brand-new account again.", removed))
         else:
-            os.kill(pid, signal.SIGTERM)
-            sandbox_state_file().unlink(missing_ok=True)
-            print(f"Sandbox at {client.url} stopped.")
+            stop_sandbox(found)
+            print(f"Sandbox at {found.client.url} stopped.")
     except SandboxError as error:
         print(f"SandboxError: {error}", file=sys.stderr)
         return 1

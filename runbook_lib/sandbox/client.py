@@ -1,28 +1,22 @@
-"""Start, find and drive the sandbox server from the runbook's side, over HTTP only."""
+"""Drive a running sandbox from the runbook's side, over HTTP only: its ``/_sandbox/*`` routes.
+
+What the sandbox keeps beside moto (root's MFA, the console clicks, each user's first sign-in) is
+the sandbox's business: the runbook asks it questions (``is_done``) and never reads its state's
+layout, so the server can keep that state however it likes.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from runbook_lib.errors import SandboxError
-
-SANDBOX_URL_VARIABLE = "RUNBOOK_SANDBOX_URL"
-"""Set by the runner, ``make lab`` and the tests: the URL of an already running sandbox."""
-
-SANDBOX_ACCESS_KEY = "sandbox"
-"""The sandbox accepts any credentials; these fixed fake ones are never real."""
-
-START_TIMEOUT_SECONDS = 30.0
+from runbook_lib.sandbox.local_files import forget_sandbox_files
 
 
 @dataclass(frozen=True)
@@ -42,8 +36,6 @@ class SandboxClient:
             SandboxError: when the sandbox cannot be reached or refuses (its reason is kept),
                 or when what answers is not the sandbox.
         """
-        from urllib.parse import urlencode
-
         address = f"{self.url}/_sandbox/{route}" + (f"?{urlencode(query)}" if query else "")
         request = urllib.request.Request(address, method=method, data=b"" if method == "POST" else None)
         try:
@@ -74,16 +66,32 @@ class SandboxClient:
         return True
 
     def state(self) -> dict[str, Any]:
-        """Return the sandbox-only state of the account: root MFA and keys, the Identity Center
-        region and MFA settings, and per user the console steps played (``users``)."""
+        """Return the sandbox-only state of the account, for people and tests to look at.
+
+        The runbook's steps do not read it (its layout is the server's to change): they ask
+        ``is_done`` instead.
+        """
         return self.request("GET", "state")
 
-    def reset(self, *, seed: int | None = None) -> None:
-        """Forget everything, as a brand-new account; with ``seed``, make ids repeatable."""
+    def reset(self, *, seed: int | None = None) -> list[Path]:
+        """Make the sandbox a brand-new account, whole; with ``seed``, make its ids repeatable.
+
+        The server forgets everything it keeps, then the files the sandbox owns on this machine
+        go too (its AWS CLI config file, its sign-ins' cached tokens, settings that choose it:
+        ``local_files``), so nothing left names the account that is gone. A sandbox that refuses
+        the reset keeps its account, and the files stay with it.
+
+        Returns:
+            The files and folders removed.
+
+        Raises:
+            SandboxError: when the sandbox cannot be reached or refuses.
+        """
         if seed is None:
             self.request("POST", "reset")
         else:
             self.request("POST", "reset", seed=str(seed))
+        return forget_sandbox_files()
 
     def play_console_step(
         self, step: str, *, region: str = "us-east-1", delay_seconds: float = 0, user: str = ""
@@ -106,6 +114,23 @@ class SandboxClient:
         if user:
             query["user"] = user
         return self.request("POST", f"console/{step}", **query)["done"]
+
+    def is_done(self, step: str, *, user: str = "") -> bool:
+        """Return True when the sandbox's console shows ``step`` as already done.
+
+        A rerun of a step asks this first, so that the console steps it plays are played once, as
+        a person would not click through the console again for what it already shows.
+
+        Args:
+            step: One of the console steps ``play_console_step`` takes.
+            user: The Identity Center user's ``UserName``, for the user steps only.
+
+        Raises:
+            SandboxError: for an unknown step, a user step without ``user``, or an account-wide
+                step with one.
+        """
+        query = {"user": user} if user else {}
+        return self.request("GET", f"console/{step}", **query)["played"] is True
 
     def approve_device(self, user_code: str, user: str, *, deny: bool = False) -> str:
         """Play the person who signs in to the access portal and allows (or denies) a sign-in.
@@ -167,102 +192,3 @@ def parse_answer(body: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return answer if isinstance(answer, dict) else None
-
-
-class SandboxProcess:
-    """A sandbox server running in a child process; stop it with ``stop()`` or ``with``."""
-
-    def __init__(self, process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
-        self.process = process
-        self.url = url
-        self.log_path = log_path
-        self.client = SandboxClient(url)
-
-    def stop(self) -> None:
-        """Stop the server and wait for it to go."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def __enter__(self) -> SandboxProcess:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-
-def start_sandbox(*, log_dir: Path | None = None, detached: bool = False) -> SandboxProcess:
-    """Start a sandbox on a free loopback port and wait until it answers.
-
-    Args:
-        log_dir: Where the server's request log goes (a temporary folder by default).
-        detached: Start it in a session of its own, so it outlives the process that started it
-            (used by notebooks opened without ``make lab``).
-
-    Raises:
-        SandboxError: when moto is not installed or the server does not come up in time.
-    """
-    log_dir = Path(log_dir or tempfile.mkdtemp(prefix="runbook-sandbox-"))
-    log_dir.mkdir(parents=True, exist_ok=True)
-    ready_file = log_dir / "ready.json"
-    ready_file.unlink(missing_ok=True)
-    log_path = log_dir / "sandbox.log"
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "runbook_lib.sandbox.server", "--ready-file", str(ready_file)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=detached,
-        )
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if ready_file.exists():
-            url = json.loads(ready_file.read_text())["url"]
-            return SandboxProcess(process, url, log_path)
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    process.kill()
-    tail = log_path.read_text(errors="replace")[-2000:]
-    raise SandboxError(
-        f"The sandbox did not start (exit code {process.poll()}). Its log ends:\n{tail}",
-        advice="Install the sandbox extras (`make venv`), then try again.",
-    )
-
-
-def sandbox_state_file() -> Path:
-    """Return where a detached sandbox's URL is remembered between notebooks."""
-    home = os.environ.get("RUNBOOK_HOME") or os.path.join(os.path.expanduser("~"), ".runbook")
-    return Path(home) / "sandbox.json"
-
-
-def ensure_sandbox() -> SandboxClient:
-    """Return a running sandbox: the one named by ``RUNBOOK_SANDBOX_URL``, else a remembered one,
-    else a new detached one (remembered for the next notebook, so state carries across steps).
-
-    Raises:
-        SandboxError: when the named sandbox does not answer or a new one cannot start.
-    """
-    named = os.environ.get(SANDBOX_URL_VARIABLE)
-    if named:
-        client = SandboxClient(named.rstrip("/"))
-        if not client.is_alive():
-            raise SandboxError(
-                f"{SANDBOX_URL_VARIABLE} names {named}, but no sandbox answers there.",
-                advice=f"Restart with `make lab`, or unset {SANDBOX_URL_VARIABLE} to start a new one.",
-            )
-        return client
-    state_file = sandbox_state_file()
-    if state_file.exists():
-        remembered = SandboxClient(json.loads(state_file.read_text())["url"])
-        if remembered.is_alive():
-            return remembered
-    started = start_sandbox(log_dir=state_file.parent / "sandbox-log", detached=True)
-    state_file.parent.mkdir(parents=True, exist_ok=True)
-    state_file.write_text(json.dumps({"url": started.url, "pid": started.process.pid}))
-    return started.client

@@ -8,10 +8,10 @@ person's confirmation in the run summary, and in the sandbox plays the step like
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from runbook_lib.checks import PASS, WARN, Check
 from runbook_lib.steps import addresses
+from runbook_lib.steps.console import ConsolePlayer
 
 
 @dataclass(frozen=True)
@@ -19,15 +19,14 @@ class ChecklistItem:
     """One guided item: its key (a ``confirmed`` entry), what to do, and its sandbox console step.
 
     Attributes:
-        sandbox_flag: Where the sandbox's state records the step as done (per user, or for the
-            account when ``per_user`` is False).
+        sandbox_step: The console step the sandbox plays for it (and says whether it is done).
+        per_user: True when the step is played for one user, False when for the whole account.
     """
 
     key: str
     title: str
     console_path: str
     sandbox_step: str
-    sandbox_flag: str
     per_user: bool = True
 
 
@@ -38,14 +37,12 @@ INVITATION = ChecklistItem(
     "gets a one-time code at first sign-in); or IAM Identity Center > Users > {user} > 'Reset password' > "
     "'Generate a one-time password and share it with the user' and give it to them safely.",
     "send-user-invitation",
-    "invitation_sent",
 )
 EMAIL_VERIFIED = ChecklistItem(
     "email_verified", "The user's email is verified",
     "The user signs in at the access portal URL and follows the verification email. Check: IAM Identity "
     "Center > Users > {user} > 'Email address' shows 'Verified' (else 'Send verification email').",
     "verify-user-email",
-    "email_verified",
 )
 MFA_REGISTERED = ChecklistItem(
     "mfa_registered", "The user has an MFA device",
@@ -53,7 +50,6 @@ MFA_REGISTERED = ChecklistItem(
     "security key) and follow the prompts. Check: IAM Identity Center > Users > {user} > 'MFA devices' "
     "lists one.",
     "register-user-mfa",
-    "mfa_registered",
 )
 MFA_SETTINGS = ChecklistItem(
     "mfa_settings", "Identity Center requires MFA at every sign-in",
@@ -61,7 +57,6 @@ MFA_SETTINGS = ChecklistItem(
     "'Every time they sign in (always-on)'; 'Require them to register an MFA device at sign in'; "
     "allow authenticator apps and security keys. Save.",
     "configure-identity-center-mfa",
-    "identity_center_mfa_configured",
     per_user=False,
 )
 
@@ -100,10 +95,18 @@ def unknown_confirmations(items: tuple[ChecklistItem, ...], confirmed: list[str]
     return [entry for entry in confirmed if entry not in keys]
 
 
-def done_in_sandbox(items: tuple[ChecklistItem, ...], sandbox_state: dict[str, Any], user_name: str) -> set[str]:
-    """Return the keys of the items the sandbox's state shows as already played."""
-    user_flags = sandbox_state.get("users", {}).get(user_name, {})
-    return {
-        item.key for item in items
-        if (user_flags if item.per_user else sandbox_state).get(item.sandbox_flag)
-    }
+def console_user(item: ChecklistItem, user_name: str) -> str:
+    """Return the user an item's console step is played for: ``user_name``, or "" account-wide."""
+    return user_name if item.per_user else ""
+
+
+def find_played_items(items: tuple[ChecklistItem, ...], player: ConsolePlayer, user_name: str) -> set[str]:
+    """Return the keys of the items whose console step ``player`` (the sandbox) shows as done.
+
+    The sandbox is asked, item by item, rather than its state read: how it keeps what was played
+    is its own business.
+
+    Raises:
+        SandboxError: when the sandbox cannot be reached.
+    """
+    return {item.key for item in items if player.is_done(item.sandbox_step, user=console_user(item, user_name))}

@@ -31,9 +31,9 @@ from runbook_lib.awsconfig import ConfigPlan, SsoProfile, SsoSession
 from runbook_lib.awsconfig.sections import check_portal_region, portal_region
 from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
 from runbook_lib.errors import ConfigFileError, InputError
+from runbook_lib.paths import sandbox_config_file
 from runbook_lib.plan import Plan
 from runbook_lib.steps import identity_center
-from runbook_lib.target import runbook_home
 
 STEP_ID = "05_configure_aws_cli"
 ADMIN, DEVELOPER = "admin", "developer"
@@ -316,11 +316,6 @@ def build_admin_profile(
         fields, ADMIN, account_id=account, region=region or fields.sso_region or portal_region(fields.portal_url),
         portal_url=fields.portal_url,
     )
-
-
-def sandbox_config_file() -> Path:
-    """Return the AWS CLI config file the sandbox's profiles go to (never the person's own)."""
-    return runbook_home() / "sandbox" / "aws-config"
 
 
 def resolve_config_file(ctx: AwsContext, config_file: str) -> Path:

@@ -8,10 +8,14 @@ from runbook_lib.plan import Plan
 
 
 class ConsolePlayer(Protocol):
-    """Something that can play a console step: the sandbox's client, never a real account."""
+    """Something that can play a console step and tell whether one is done: the sandbox's client,
+    never a real account (no API reads what these steps change)."""
 
     def play_console_step(self, step: str, *, region: str = ..., delay_seconds: float = ..., user: str = ...) -> str:
         """Play ``step`` and return what happened, in a sentence."""
+
+    def is_done(self, step: str, *, user: str = ...) -> bool:
+        """Return True when ``step`` (for ``user``, for a user step) shows as already done."""
 
 
 def apply_console_changes(

@@ -8,7 +8,6 @@ profile alone and asks STS who it is: the developer's ``AWSReservedSSO_`` role, 
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -20,7 +19,7 @@ import botocore.exceptions
 import botocore.session
 
 from runbook_lib import validate
-from runbook_lib.aws import AwsContext, CallRecorder, translating_aws_errors
+from runbook_lib.aws import AwsContext, CallRecorder, point_session_at, translating_aws_errors
 from runbook_lib.checks import FAIL, PASS, Check, Verification
 from runbook_lib.errors import InputError
 from runbook_lib.plan import CREATE, REPLACE, Applier, Change, Plan
@@ -165,13 +164,13 @@ def profile_session(config_path: Path, profile_name: str, *, recorder: CallRecor
     """Return a session built from the profile alone, as the AWS CLI would use it.
 
     In the sandbox the profile's own calls (the portal's ``GetRoleCredentials``, STS) must reach
-    the sandbox too, and botocore finds an endpoint for them only in the environment or the
-    config file; so for the sandbox this process's ``AWS_ENDPOINT_URL`` is set to it.
+    the sandbox too: the endpoint is given to the session, for every client it makes, the SSO
+    credential provider's included (``point_session_at``), never to the process's environment.
     """
-    if endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
     core = botocore.session.Session(profile=profile_name)
     core.set_config_variable("config_file", str(config_path))
+    if endpoint_url:
+        point_session_at(core, endpoint_url)
     session = boto3.Session(botocore_session=core)
     recorder.attach(session)
     return session

@@ -47,7 +47,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from runbook_lib.sandbox.reserved_roles import install_aws_managed_policy
+from runbook_sandbox.reserved_roles import install_aws_managed_policy
 
 ACTION = "SimulatePrincipalPolicy"
 IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"

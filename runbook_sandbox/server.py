@@ -1,7 +1,7 @@
 """The sandbox server: moto in server mode, made to behave like a brand-new AWS account.
 
-This module runs only inside the sandbox's own process (``python -m runbook_lib.sandbox.server``);
-the rest of the library reaches it over HTTP, exactly like AWS. moto's defaults differ from a new
+This module runs only inside the sandbox's own process (``python -m runbook_sandbox``); the
+runbook reaches it over HTTP, exactly like AWS. moto's defaults differ from a new
 account in ways the runbook must not lean on, so this process adjusts moto's backends, which are
 plain Python objects here and nowhere else:
 
@@ -10,13 +10,19 @@ plain Python objects here and nowhere else:
 - root starts with MFA off and one active access key, as a careless new account would, and both
   show in ``iam:GetAccountSummary`` and in the credential report's ``<root_account>`` row;
 - provisioning a permission set creates its ``AWSReservedSSO_*`` role in IAM (``reserved_roles``);
+- sso-admin keeps AWS's rules that moto lacks: one permission set per name, and AWS managed
+  policies of any path (``job-function/``...) attachable (``aws_rules``);
 - ``iam:SimulatePrincipalPolicy``, which moto lacks, is answered (``simulator``);
 - ``sso-oidc`` (the device authorization sign-in, ``oidc``) and the SSO portal API (``sso``,
   ``portal``), which moto lacks entirely, are answered at the sandbox's URL, as boto3 calls them
-  with ``AWS_ENDPOINT_URL``.
+  with ``AWS_ENDPOINT_URL``;
+- any other call moto does not implement is refused as AWS refuses a request it does not serve
+  (HTTP 501, code ``NotImplemented``, in the request's protocol: ``not_implemented``), never with
+  moto's HTML error page.
 
 The console steps that have no API are played through ``POST /_sandbox/console/<step>``
-(``console``), and a person's "Allow" of a sign-in through
+(``console``) and asked about with ``GET /_sandbox/console/<step>``; a person's "Allow" of a
+sign-in is played through
 ``POST /_sandbox/console/approve-device?user_code=...&user=...`` (or in a browser on
 ``GET /_sandbox/device``); the sandbox's state is read with ``GET /_sandbox/state`` and cleared with
 ``POST /_sandbox/reset``; ``POST /_sandbox/sign-in/settings`` shortens the sign-in's lifetimes.
@@ -33,10 +39,23 @@ import threading
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from runbook_lib.sandbox import oidc, portal
-from runbook_lib.sandbox.console import STATE, ConsoleStepRefused, describe_account, play_console_step
-from runbook_lib.sandbox.reserved_roles import provision_reserved_role
-from runbook_lib.sandbox.rest_json import (
+from runbook_sandbox import oidc, portal
+from runbook_sandbox.aws_rules import enforce_aws_rules
+from runbook_sandbox.not_implemented import (
+    ServiceNotInMoto,
+    identify_call,
+    is_missing_route,
+    not_implemented_answer,
+)
+from runbook_sandbox.console import (
+    STATE,
+    ConsoleStepRefused,
+    describe_account,
+    is_step_played,
+    play_console_step,
+)
+from runbook_sandbox.reserved_roles import provision_reserved_role
+from runbook_sandbox.rest_json import (
     BEARER_TOKEN_ENVIRON,
     BEARER_TOKEN_HEADER,
     Answer,
@@ -45,7 +64,7 @@ from runbook_lib.sandbox.rest_json import (
     error_answer,
     read_request,
 )
-from runbook_lib.sandbox.simulator import answer_simulation
+from runbook_sandbox.simulator import answer_simulation, read_query_parameters
 
 SIGN_IN_ROUTES: dict[tuple[str, str], tuple[Callable[[ApiRequest], Answer], str]] = {
     # (method, path) as botocore's service models route them: (operation, error namespace)
@@ -131,7 +150,9 @@ def root_credential_row(account_id: str) -> str:
 class SandboxApp:
     """WSGI middleware: the ``/_sandbox/*`` control routes in front of moto's own app."""
 
-    def __init__(self, moto_app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(self, moto_app: Any) -> None:
+        """Wrap ``moto_app``, moto's ``DomainDispatcherApplication`` (whose apps are asked for
+        by request, so that a call moto lacks can be told apart from one it answers)."""
         self.moto_app = moto_app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -159,7 +180,39 @@ class SandboxApp:
             status, xml = simulated
             start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
             return [xml]
-        return self.moto_app(environ, start_response)
+        return self.call_moto(environ, start_response)
+
+    def call_moto(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Pass the request to moto; answer a call moto does not implement as AWS refuses one.
+
+        moto's answer is held until it is known not to be its page for a missing REST route (its
+        Flask apps never use WSGI's ``write``, so holding the status and headers loses nothing).
+        """
+        form = read_query_parameters(environ) or {}  # before moto reads the body: its Action
+        try:
+            app = self.moto_app.get_application(environ)
+        except ServiceNotInMoto:
+            return answer_with(start_response, not_implemented_answer(identify_call(environ, form, None)))
+        held: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            held.append((status, headers))
+
+            def write(data: bytes) -> None:
+                raise RuntimeError("moto's apps were expected never to use WSGI's write()")
+
+            return write
+
+        try:
+            body = app(environ, hold)
+        except NotImplementedError:  # moto has the service, not the operation
+            return answer_with(start_response, not_implemented_answer(identify_call(environ, form, app.service)))
+        status, headers = held[-1]
+        if is_missing_route(status, headers):
+            getattr(body, "close", lambda: None)()
+            return answer_with(start_response, not_implemented_answer(identify_call(environ, form, app.service)))
+        start_response(status, headers)
+        return body
 
     def handle_sign_in(
         self, environ: dict[str, Any], operation: Callable[[ApiRequest], Answer], namespace: str
@@ -201,6 +254,14 @@ class SandboxApp:
                 return "200 OK", oidc.configure(query)
             except ValueError as refused:
                 return "400 Bad Request", {"error": str(refused)}
+        if route.startswith("console/") and method == "GET":
+            step, user = route[len("console/"):], query.get("user", "")
+            try:
+                with STATE.lock:
+                    played = is_step_played(step, account_id, user=user)
+            except ConsoleStepRefused as refused:
+                return "400 Bad Request", {"error": str(refused)}
+            return "200 OK", {"step": step, "user": user, "played": played}
         if route.startswith("console/") and method == "POST":
             step = route[len("console/"):]
             region = query.get("region", "us-east-1")
@@ -214,6 +275,13 @@ class SandboxApp:
                 return "409 Conflict", {"error": str(refused)}
             return "200 OK", {"done": done}
         return "404 Not Found", {"error": f"No sandbox route {method} /_sandbox/{route}"}
+
+
+def answer_with(start_response: Callable[..., Any], answer: Answer) -> Iterable[bytes]:
+    """Start the response of ``answer`` (status, headers, body) and return its body."""
+    status, headers, body = answer
+    start_response(status, headers)
+    return [body]
 
 
 def default_account_id() -> str:
@@ -266,13 +334,25 @@ def bearer_token_request_handler() -> type:
     return BearerTokenRequestHandler
 
 
-def serve(host: str, port: int, ready_file: str | None) -> None:
-    """Run the sandbox until SIGTERM; write ``{"url", "pid"}`` to ``ready_file`` once listening."""
+def build_app() -> SandboxApp:
+    """Adjust moto to a brand-new account and return the sandbox's WSGI app; call once a process."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
+
+    def create_moto_app(service: str | None) -> Any:
+        if service is None:  # moto found no backend for the request: a service it does not have
+            raise ServiceNotInMoto()
+        return create_backend_app(service)
 
     patch_moto_for_new_accounts()
-    app = SandboxApp(DomainDispatcherApplication(create_backend_app))
+    enforce_aws_rules()
+    return SandboxApp(DomainDispatcherApplication(create_moto_app))
+
+
+def serve(host: str, port: int, ready_file: str | None) -> None:
+    """Run the sandbox until SIGTERM; write ``{"url", "pid"}`` to ``ready_file`` once listening."""
+    from werkzeug.serving import make_server
+
+    app = build_app()
     server = make_server(host, port, app, threaded=True, request_handler=bearer_token_request_handler())
     url = f"http://{host}:{server.server_port}"
     if ready_file:
@@ -287,7 +367,7 @@ def serve(host: str, port: int, ready_file: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m runbook_sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     parser.add_argument("--ready-file", help="where to write the URL once listening")

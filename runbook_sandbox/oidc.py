@@ -33,8 +33,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-from runbook_lib.sandbox.console import STATE, ConsoleStepRefused
-from runbook_lib.sandbox.rest_json import Answer, ApiRequest, ServiceError, html_answer, json_answer
+from runbook_sandbox.console import STATE, ConsoleStepRefused
+from runbook_sandbox.rest_json import Answer, ApiRequest, ServiceError, html_answer, json_answer
 
 ERROR_NAMESPACE = "http://internal.amazon.com/coral/com.amazonaws.sso.oidc/"
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

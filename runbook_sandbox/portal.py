@@ -24,9 +24,9 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from runbook_lib.sandbox.oidc import SIGN_IN, SignedInUser
-from runbook_lib.sandbox.rest_json import Answer, ApiRequest, ServiceError, json_answer
-from runbook_lib.sandbox.reserved_roles import reserved_role_name
+from runbook_sandbox.oidc import SIGN_IN, SignedInUser
+from runbook_sandbox.rest_json import Answer, ApiRequest, ServiceError, json_answer
+from runbook_sandbox.reserved_roles import reserved_role_name
 
 ERROR_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.switchboard.portal/"
 DEFAULT_PAGE_SIZE = 20

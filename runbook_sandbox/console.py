@@ -4,7 +4,8 @@ Some of what a person does in the AWS console has no public API: root's MFA and 
 "Enable" click of IAM Identity Center, a user's first sign-in (the invitation or one-time password,
 the email verification, the MFA device) and Identity Center's MFA settings. The sandbox plays them
 through ``POST /_sandbox/console/<step>`` and keeps what they changed here, per account, cleared on
-every reset. Where the console would refuse a step, so does the sandbox (``ConsoleStepRefused``).
+every reset; ``GET /_sandbox/console/<step>`` says whether one shows as done. Where the console
+would refuse a step, so does the sandbox (``ConsoleStepRefused``).
 """
 
 from __future__ import annotations
@@ -76,6 +77,36 @@ def describe_account(account_id: str) -> dict[str, Any]:
     """Return the account's sandbox state as ``GET /_sandbox/state`` shows it (``users`` maps a
     user name to its flags, for the users a console step was played for)."""
     return {"account_id": account_id, **asdict(STATE.account(account_id))}
+
+
+def is_step_played(step: str, account_id: str, *, user: str = "") -> bool:
+    """Return True when the console would show ``step`` as done (``GET /_sandbox/console/<step>``).
+
+    Args:
+        step: One of ``CONSOLE_STEPS``.
+        account_id: The account the console is signed in to.
+        user: For the user steps (``USER_STEPS``): the Identity Center user's ``UserName``.
+
+    Raises:
+        ConsoleStepRefused: for an unknown step, a user step without a user, or an account-wide
+            step with one (the same rules as playing it).
+    """
+    if step not in CONSOLE_STEPS:
+        raise ConsoleStepRefused(f"Unknown console step {step!r}; known: {', '.join(CONSOLE_STEPS)}.")
+    account = STATE.account(account_id)
+    if step in USER_STEPS:
+        if not user:
+            raise ConsoleStepRefused(f"{step} is played for one user: add ?user=<UserName>.")
+        flags = account.users.get(user)
+        return flags is not None and getattr(flags, USER_STEPS[step])
+    if user:
+        raise ConsoleStepRefused(f"{step} is account-wide: it takes no user (got user={user!r}).")
+    return {
+        "enable-root-mfa": account.root_mfa_enabled,
+        "delete-root-access-keys": not account.root_access_keys_present,
+        "enable-identity-center": account.identity_center_region is not None,
+        "configure-identity-center-mfa": account.identity_center_mfa_configured,
+    }[step]
 
 
 def play_console_step(
