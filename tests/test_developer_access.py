@@ -28,7 +28,7 @@ def settings(sandbox: SandboxClient) -> developer_access.SsoProfileSettings:
 
 def test_reads_the_profile_and_its_session_as_botocore_does(settings):
     assert (settings.session_name, settings.role_name, settings.account_id) == (
-        "runbook-sandbox", "DeveloperAccess", "123456789012")
+        "runbook-sandbox-developer", "DeveloperAccess", "123456789012")
     assert settings.start_url.startswith("https://d-") and settings.sso_region == "us-east-1"
 
 
@@ -75,7 +75,7 @@ def test_sign_in_then_the_profile_alone_is_the_developers_role(settings, sandbox
     )
     assert prompts and prompts[0].user_code and "Signed in" in done[0]
     assert developer_access.cached_token_expiry(settings) > datetime.now(timezone.utc) + timedelta(minutes=30)
-    assert json.loads(token_cache_path("runbook-sandbox").read_text())["startUrl"] == settings.start_url
+    assert json.loads(token_cache_path("runbook-sandbox-developer").read_text())["startUrl"] == settings.start_url
 
     recorder = CallRecorder()
     fresh = developer_access.profile_session(sandbox_config_file(), "ada-developer", recorder=recorder, endpoint_url=sandbox.url)

@@ -139,12 +139,17 @@ def test_changing_the_developers_services_shows_drift_and_fixes_it(sandbox, tmp_
     changed, run_dir = run_runner(tmp_path / "changed", "--params", str(params))
     assert changed.returncode == 0, changed.stdout + changed.stderr
     report = {step["step"]: step["report"] for step in read_summary(run_dir)["steps"]}["04_create_developer_user"]
-    assert [(change["operation"], change["argument"]) for change in report["planned"]] == [
-        ("attach_managed_policy", "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"),
-        ("detach_managed_policy", "arn:aws:iam::aws:policy/AWSLambda_FullAccess"),
-        ("detach_managed_policy", "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess"),
-        ("provision_permission_set", ""),
+    assert [
+        (change["operation"], change["change"]["actions"], change["change"]["before"], change["change"]["after"])
+        for change in report["planned"][:3]
+    ] == [  # drift as data: what is there, what will be
+        ("attach_managed_policy", ["create"], None, "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"),
+        ("detach_managed_policy", ["delete"], "arn:aws:iam::aws:policy/AWSLambda_FullAccess", None),
+        ("detach_managed_policy", ["delete"], "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess", None),
     ]
+    assert [change["operation"] for change in report["planned"][3:]] == ["provision_permission_set"]
+    saved_plan = json.loads((run_dir / "reports" / "04_create_developer_user.plan.json").read_text(encoding="utf-8"))
+    assert saved_plan["resource_changes"] == report["planned"]  # the plan is kept as JSON beside the notebook
     assert report["verified"] is True
     assert_users_and_permission_sets(sandbox, developer_policies={"AmazonS3FullAccess", "AmazonDynamoDBFullAccess"})
 
@@ -267,7 +272,7 @@ def test_cli_profiles_join_the_persons_config_and_the_profile_signs_in_as_the_de
     assert first.returncode == 0, first.stdout + first.stderr
     written = config.read_bytes().decode()
     assert written.startswith(PERSONS_CONFIG)  # every byte of the person's file kept, CRLF too
-    assert "[profile ada-developer]\r\n" in written and "[sso-session runbook-sandbox]\r\n" in written
+    assert "[profile ada-developer]\r\n" in written and "[sso-session runbook-sandbox-developer]\r\n" in written
     assert list(tmp_path.glob("aws-config.*.bak"))  # a backup of the original
 
     # The AWS CLI's view: a fresh process, nothing but the config file and the cached sign-in.

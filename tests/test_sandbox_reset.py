@@ -19,7 +19,9 @@ from runbook_lib.errors import SandboxError
 from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, SandboxClient, ensure_sandbox
 from runbook_lib.sandbox.__main__ import main as sandbox_command
 from runbook_lib.sandbox.local_files import find_sandbox_tokens, forget_sandbox_files
-from runbook_lib.steps.cli_profiles import SANDBOX_SESSION_NAME
+from runbook_lib.steps.cli_profiles import DEVELOPER, SANDBOX_SESSION_PREFIX, session_name_for
+
+SANDBOX_SESSION_NAME = session_name_for(SANDBOX_SESSION_PREFIX, DEVELOPER)
 from runbook_lib.steps.developer_access import read_profile_settings
 from sandbox_seeds import prepare_account_for
 

@@ -10,7 +10,8 @@ from runbook_lib.checks import FAIL, PASS, Check, Verification
 from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
 from runbook_lib.plan import Change, Plan
 from runbook_lib.step_run import PLAN_FILE_SUFFIX, begin_run
-from runbook_lib.steps.checklist import ADMIN_CHECKLIST
+from runbook_lib.steps.checklist import ADMIN_CHECKLIST, DEVELOPER_CHECKLIST
+from sandbox_seeds import prepare_account_for
 
 STEP = "01_secure_root_user"
 
@@ -80,6 +81,7 @@ def test_a_failed_verification_stops_only_a_headless_apply_run(sandbox, headless
 
 
 def test_confirmations_are_recorded_and_an_unknown_item_is_refused(sandbox):
+    prepare_account_for("03_create_admin_user", sandbox)
     run = begin_run("03_create_admin_user", target="sandbox")
     run.gather_confirmations(ADMIN_CHECKLIST, user_name="Admin", confirmed=["invitation"])
     assert run.report.confirmations == {"invitation": True}
@@ -89,14 +91,15 @@ def test_confirmations_are_recorded_and_an_unknown_item_is_refused(sandbox):
 
 
 def test_a_headless_sandbox_apply_run_plays_each_checklist_item_once(sandbox):
-    run = begin_run("03_create_admin_user", target="sandbox", headless=True, apply=True, simulate_console=True)
-    run.gather_confirmations(ADMIN_CHECKLIST, user_name="Admin", confirmed=[])
-    assert all(run.report.confirmations.get(item.key) for item in ADMIN_CHECKLIST)
-    played = len(run.report.applied)
-    assert played == len(ADMIN_CHECKLIST)
-    again = begin_run("03_create_admin_user", target="sandbox", headless=True, apply=True, simulate_console=True)
-    again.gather_confirmations(ADMIN_CHECKLIST, user_name="Admin", confirmed=[])
-    assert all(again.report.confirmations.get(item.key) for item in ADMIN_CHECKLIST)
+    prepare_account_for("06_verify_developer_access", sandbox)  # the developer exists
+    user = "ada-developer"
+    run = begin_run("04_create_developer_user", target="sandbox", headless=True, apply=True, simulate_console=True)
+    run.gather_confirmations(DEVELOPER_CHECKLIST, user_name=user, confirmed=[])
+    assert all(run.report.confirmations.get(item.key) for item in DEVELOPER_CHECKLIST)
+    assert len(run.report.applied) == len(DEVELOPER_CHECKLIST)
+    again = begin_run("04_create_developer_user", target="sandbox", headless=True, apply=True, simulate_console=True)
+    again.gather_confirmations(DEVELOPER_CHECKLIST, user_name=user, confirmed=[])
+    assert all(again.report.confirmations.get(item.key) for item in DEVELOPER_CHECKLIST)
     assert again.report.applied == []  # the sandbox remembers: nothing is played twice
 
 
