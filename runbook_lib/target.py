@@ -21,7 +21,7 @@ from runbook_lib.aws import (
 )
 from runbook_lib.errors import AccountMismatchError, CredentialsNotFoundError
 from runbook_lib.paths import settings_file
-from runbook_lib.validate import ENVIRONMENT, NO_AWS_ACCESS, PROFILE, SANDBOX, TARGET_DESCRIPTIONS
+from runbook_lib.validate import ENVIRONMENT, NO_AWS_ACCESS, PROFILE, SANDBOX
 
 DEFAULT_REGION = "us-east-1"
 
@@ -166,9 +166,18 @@ def read_caller(ctx: AwsContext, *, expected_account_id: str = "") -> CallerIden
     return caller
 
 
+TARGET_CHOICES = (
+    ("Sandbox (local stand-in, no account needed)", SANDBOX),
+    ("A real account, through an AWS CLI profile", PROFILE),
+    ("A real account, through the credentials in the environment (AWS_ACCESS_KEY_ID..., AWS CloudShell)", ENVIRONMENT),
+    ("No AWS access yet: only step 05, which writes the Admin's first profile", NO_AWS_ACCESS),
+)
+"""The targets as the 00 form offers them, ``(label, value)``; ``validate.TARGET_DESCRIPTIONS`` says more."""
+
+
 def target_choices() -> list[tuple[str, str]]:
     """Return the targets as the 00 form offers them: (label, value), the sandbox first."""
-    return [(f"{name}: {meaning}", name) for name, meaning in TARGET_DESCRIPTIONS.items()]
+    return list(TARGET_CHOICES)
 
 
 def save_and_check(*, target: str, profile: str = "", region: str = "", account_id: str = "") -> str:
