@@ -372,3 +372,11 @@ def test_every_target_is_a_choice_of_the_form() -> None:
     assert [value for _, value in choices] == list(validate.TARGETS) == ["sandbox", "profile", "environment", "none"]
     labels = {value: label for label, value in choices}
     assert "CloudShell" in labels["environment"] and labels["none"].startswith("No AWS access yet")
+
+
+def test_the_guard_against_aws_calls_trips_on_any_call(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxClient) -> None:
+    """The tests that promise no AWS call rely on this guard; it must catch a call when there is one."""
+    attempted = refuse_every_aws_call(monkeypatch)
+    with pytest.raises(pytest.fail.Exception):
+        targets.connect(Settings()).client("sts").get_caller_identity()
+    assert attempted == ["sts:GetCallerIdentity"]
