@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from botocore.stub import Stubber
@@ -214,3 +215,16 @@ def test_begin_step_with_target_none_says_there_is_no_aws_access(monkeypatch, ca
 def test_the_sandbox_and_a_profile_are_named_as_before(sandbox, capsys):
     begin_step(STEP, target="sandbox", headless=True)
     assert " through the local sandbox, as arn:aws:sts::" in capsys.readouterr().out
+
+
+def test_only_the_profile_writing_and_the_sign_in_steps_run_without_aws_access():
+    """Step 05 (the Admin's first profile) and step 06 (signing a profile in) need no credentials
+    of the runbook's; every other step acts on the account and waits for a profile."""
+    notebooks = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    without = []
+    for notebook in notebooks:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        starting = next("".join(cell["source"]) for cell in cells if "begin_step(" in "".join(cell["source"]))
+        if "runs_without_aws=True" in starting:
+            without.append(notebook.stem)
+    assert without == ["05_configure_aws_cli", "06_verify_developer_access"]
