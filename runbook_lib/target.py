@@ -7,6 +7,7 @@ Every notebook's parameters may name the target; an empty parameter falls back t
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -106,6 +107,8 @@ def resolve_settings(
     checked_profile = ""
     if checked_target == PROFILE:
         checked_profile = validate.validate_profile_exists(merged.profile)
+    if checked_target == ENVIRONMENT and os.environ.get("AWS_PROFILE"):  # the default chain would use it
+        validate.validate_profile_exists(os.environ["AWS_PROFILE"], field="AWS_PROFILE")
     # A region given or saved wins; then the profile's own (what the AWS CLI would use); then the default.
     chosen_region = merged.region
     if not chosen_region and checked_target in (PROFILE, ENVIRONMENT):

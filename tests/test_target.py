@@ -380,3 +380,16 @@ def test_the_guard_against_aws_calls_trips_on_any_call(monkeypatch: pytest.Monke
     with pytest.raises(pytest.fail.Exception):
         targets.connect(Settings()).client("sts").get_caller_identity()
     assert attempted == ["sts:GetCallerIdentity"]
+
+
+def test_the_environment_target_names_an_aws_profile_that_does_not_exist(
+    no_aws: list[str], aws_files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "nope")  # the default chain would read it
+    with pytest.raises(ProfileNotFoundError) as refused:
+        targets.resolve_settings(target="environment")
+    assert refused.value.field == "AWS_PROFILE" and "profiles found: fake" in str(refused.value)
+    monkeypatch.setenv("AWS_PROFILE", "fake")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")  # else it wins, as for the AWS CLI
+    assert targets.resolve_settings(target="environment").region == "eu-west-1"  # that profile's region
+    assert no_aws == []
