@@ -137,7 +137,6 @@ def test_a_failure_is_recorded_with_the_calls_made_before_it(sandbox, tmp_path):
     assert written["calls"] == ["sts:GetCallerIdentity"]
 
 
-
 # --- target none: a brand-new account, no AWS access yet -------------------------------------
 
 
