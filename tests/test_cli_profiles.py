@@ -24,6 +24,7 @@ from runbook_lib.plan import apply_plan
 from runbook_lib.steps import cli_profiles
 from runbook_lib.steps.identity_center import require_instance
 from aws_guard import refuse_every_aws_call
+from notebook_cells import run_notebook_cells
 
 URL = "https://d-1234567890.awsapps.com/start"
 DUALSTACK = "https://ssoins-1234567890abcdef.portal.eu-west-1.app.aws"
@@ -359,29 +360,15 @@ def test_portal_url_is_the_given_one_or_the_instances_classic_form(sandbox, ctx:
 # A brand-new account: target none, the Admin's profile from the parameters alone
 
 
+STEP_05 = "05_configure_aws_cli"
 FIRST_TIME = {"target": "none", "account_id": "111111111111", "portal_url": URL, "sso_region": "eu-west-1"}
 """What a person with only root (in the console) gives step 05."""
-
-
-def run_notebook_cells(notebook: Path, parameters: dict[str, object], *, stop_after: str = "") -> dict[str, object]:
-    """Run the notebook's code cells in this process, ``parameters`` set after the parameters
-    cell as papermill sets them; stop after the cell holding ``stop_after``. Returns its variables."""
-    cells = [cell for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code"]
-    scope: dict[str, object] = {"__name__": "__main__"}
-    for cell in cells:
-        source = "".join(cell["source"])
-        exec(compile(source, f"{notebook.name}:{cell.get('id')}", "exec"), scope)  # noqa: S102 (the notebook's own cells)
-        if "parameters" in cell["metadata"].get("tags", []):
-            scope.update(parameters)
-        if stop_after and stop_after in source:
-            break
-    return scope
 
 
 def test_a_brand_new_account_writes_the_admins_profile_with_no_aws_call(monkeypatch, tmp_path, capsys):
     attempted = refuse_every_aws_call(monkeypatch)
     path, summary = tmp_path / "aws" / "config", tmp_path / "report.json"
-    run_notebook_cells(NOTEBOOK, {
+    run_notebook_cells(STEP_05, {
         **FIRST_TIME, "headless": True, "apply": True, "config_file": str(path), "summary_file": str(summary),
     })
     assert attempted == []
@@ -418,7 +405,7 @@ def test_a_brand_new_account_is_told_what_is_missing_before_anything(monkeypatch
     parameters = {**FIRST_TIME, "headless": True, "apply": True, "config_file": str(path)}
     parameters.update({name: "" for name in absent})
     with pytest.raises(InputError) as refused:  # the step's first cell after the parameters
-        run_notebook_cells(NOTEBOOK, parameters, stop_after="run = begin_step(")
+        run_notebook_cells(STEP_05, parameters, stop_after="run = begin_step(")
     assert refused.value.field == named
     assert "is needed with target 'none'" in refused.value.rule
     for listed in (named, *also_listed):
@@ -448,7 +435,7 @@ def test_the_admins_first_profile_is_left_as_it_is_when_the_admin_runs_the_whole
     path = tmp_path / "config"
     with monkeypatch.context() as first_time:
         refuse_every_aws_call(first_time)
-        run_notebook_cells(NOTEBOOK, {**FIRST_TIME, "region": "eu-west-1", "headless": True, "apply": True,
+        run_notebook_cells(STEP_05, {**FIRST_TIME, "region": "eu-west-1", "headless": True, "apply": True,
                                       "config_file": str(path), "session_name": "my-sso"})
     fields = cli_profiles.validate_fields(**PARAMETERS).with_defaults(sandbox=False)
     profiles, sessions = cli_profiles.build_profiles(fields, account_id="111111111111", region="eu-west-1", portal_url=URL)
