@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import boto3
 import botocore.config
+import botocore.credentials
 import botocore.exceptions
 import botocore.session
 
@@ -87,7 +88,7 @@ class AwsContext:
         region: The region the runbook works in.
         endpoint_url: The sandbox's URL, or None for real AWS.
         recorder: Every call made through this context's clients.
-        target: ``"sandbox"`` or ``"profile"``.
+        target: ``"sandbox"``, ``"profile"``, ``"environment"`` or ``"none"`` (no credentials).
     """
 
     session: boto3.Session
@@ -120,6 +121,28 @@ def sandbox_context(endpoint_url: str, region: str) -> AwsContext:
         aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=region
     )
     return AwsContext(session, region, endpoint_url=endpoint_url, target="sandbox")
+
+
+def environment_context(region: str) -> AwsContext:
+    """Return a context on a real account through the AWS SDK's default credential chain.
+
+    The chain is botocore's own: ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN``,
+    ``AWS_PROFILE`` or the default profile, then container credentials (AWS CloudShell's) and
+    instance metadata. Makes no AWS call.
+    """
+    return AwsContext(boto3.Session(region_name=region), region, target="environment")
+
+
+def no_access_context(region: str) -> AwsContext:
+    """Return a context with no credentials at all, for target ``none``: only unsigned calls work.
+
+    Its credential chain is empty, so credentials in the environment are never picked up, and a
+    signed call fails (``NoCredentialsError``) before anything is sent; sso-oidc's device sign-in,
+    which is unsigned, works. ``region`` may be empty: nothing here needs one.
+    """
+    core = botocore.session.Session()
+    core.register_component("credential_provider", botocore.credentials.CredentialResolver(providers=[]))
+    return AwsContext(boto3.Session(botocore_session=core, region_name=region or None), region, target="none")
 
 
 def profile_context(profile: str, region: str) -> AwsContext:

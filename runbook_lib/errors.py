@@ -105,6 +105,49 @@ class IdentityCenterNotEnabledError(PrerequisiteMissingError):
         )
 
 
+class NoAwsAccessError(PrerequisiteMissingError):
+    """Raised when a step needs AWS and the target is ``none`` (no AWS access yet).
+
+    A plan-only run counts it as waiting: once the Admin's profile is written and signed in,
+    the step runs with that profile.
+
+    Attributes:
+        step: The step's id, e.g. ``03_create_admin_user``.
+    """
+
+    def __init__(self, step: str) -> None:
+        self.step = step
+        super().__init__(
+            f"Step {step} needs AWS access, and the target is 'none' (no AWS access yet).",
+            advice=(
+                "Choose a profile: with target 'none', step 05 writes the Admin's profile; sign in with "
+                "`aws sso login --profile admin --use-device-code` (or step 06 with developer_profile "
+                "'admin'), then set target 'profile' and profile 'admin' (00_start_here or your "
+                "parameters) and run this step again."
+            ),
+        )
+
+
+class CredentialsNotFoundError(RunbookError):
+    """Raised when the target is ``environment`` and the AWS SDK finds no credentials.
+
+    Attributes:
+        target: The target that looked for them (``environment``).
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        super().__init__(
+            "No AWS credentials were found in the environment (AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or AWS CloudShell's own).",
+            advice=(
+                "Open the runbook in AWS CloudShell, or export short-lived credentials (never create "
+                "access keys for root), or choose target 'profile' with an AWS CLI profile; on a "
+                "brand-new account, target 'none' lets step 05 write the Admin's profile first."
+            ),
+        )
+
+
 class OrganizationConflictError(RunbookError):
     """Raised when the account already belongs to an organization managed by another account.
 

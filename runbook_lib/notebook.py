@@ -64,6 +64,9 @@ def display(*objects: object) -> None:
             ipython_display(shown)
 
 
+ACCESS_WORDS = {"sandbox": "the local sandbox", "environment": "the credentials in the environment"}
+"""How ``begin_step`` names the way in ("through ..."); a profile is named by its name."""
+
 SANDBOX_EXAMPLES: dict[str, Any] = {
     "given_name": "Ada",
     "family_name": "Lovelace",
@@ -91,8 +94,18 @@ class NotebookStep:
 
     @property
     def caller(self) -> Any:
-        """Who the runbook acts as."""
+        """Who the runbook acts as (None with target ``none``)."""
         return self.run.caller
+
+    @property
+    def has_aws_access(self) -> bool:
+        """Return False with target ``none``: the step uses only its parameters."""
+        return self.run.has_aws_access
+
+    @property
+    def account_id(self) -> str:
+        """The account the step acts in: the caller's, or with target ``none`` the parameter's."""
+        return self.run.account_id
 
     @property
     def region(self) -> str:
@@ -235,21 +248,30 @@ def begin_step(
     apply: bool = False,
     simulate_console: bool = False,
     summary_file: str = "",
+    runs_without_aws: bool = False,
 ) -> NotebookStep:
     """Validate the parameters, connect, say who the runbook acts as, and start the step's report.
 
+    Args:
+        runs_without_aws: True for a step that can run with target ``none`` (see ``begin_run``).
+
     Raises:
         InputError: for a parameter the runbook cannot use (before any AWS call).
+        NoAwsAccessError: with target ``none``, for a step that needs AWS.
         RunbookError: when AWS cannot be reached or refuses, with what to do next.
     """
     show_errors_plainly()
     run = begin_run(
         step, target=target, profile=profile, region=region, account_id=account_id,
         headless=headless, apply=apply, simulate_console=simulate_console, summary_file=summary_file,
+        runs_without_aws=runs_without_aws,
     )
-    where = "the local sandbox" if run.ctx.is_sandbox else f"profile {run.settings.profile!r}"
-    display(f"Acting on account {run.caller.account_id} in {run.region} through {where}, as {run.caller.arn}.")
-    if run.caller.is_root:
+    if run.caller is None:
+        display("No AWS access yet (target 'none'): the runbook has no credentials, so this step does only what needs none.")
+    else:
+        where = ACCESS_WORDS.get(run.settings.target, f"profile {run.settings.profile!r}")
+        display(f"Acting on account {run.caller.account_id} in {run.region} through {where}, as {run.caller.arn}.")
+    if run.caller is not None and run.caller.is_root:
         display(
             "WARNING: the runbook is acting as the ROOT user. Root can do anything, including "
             "closing the account. Finish steps 01-03, then use the Admin user's profile."

@@ -109,6 +109,10 @@ class SsoToken:
 def sso_oidc_client(session: Any, *, region: str, endpoint_url: str | None = None) -> Any:
     """Return an unsigned ``sso-oidc`` client in ``region``.
 
+    Unsigned always, not only when the session has no credentials: the sign-in is what a person
+    with no AWS credentials yet does first (target ``none``), and a session's credentials, if
+    any, are never sent along. (botocore's model marks these operations unauthenticated too.)
+
     Args:
         session: A ``boto3.Session``, or an ``AwsContext`` (its session and, unless
             ``endpoint_url`` is given, its endpoint are used).

@@ -14,15 +14,18 @@ from typing import Any, Callable, Iterable
 
 from runbook_lib.aws import AwsContext
 from runbook_lib.checks import Verification
-from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
+from runbook_lib.errors import InputError, NoAwsAccessError, RunbookError, StepIncompleteError
 from runbook_lib.plan import NO_OP, Plan
 from runbook_lib.sandbox.client import SandboxClient
 from runbook_lib.steps.checklist import ChecklistItem, find_played_items, unknown_confirmations
 from runbook_lib.steps.console import apply_console_changes
 from runbook_lib.target import CallerIdentity, Settings, connect, read_caller, resolve_settings
+from runbook_lib.validate import NO_AWS_ACCESS
 
 PLAN_FILE_SUFFIX = ".plan.json"
 """Beside each step's report, the run keeps its plan as JSON (Terraform's shape)."""
+NO_AWS_ACCESS_CALLER = "no AWS access"
+"""The report's ``acted_as`` with target ``none``: nobody, no AWS call."""
 
 
 @dataclass
@@ -30,7 +33,7 @@ class StepReport:
     """What one step did, for the run summary: planned, applied, verified, AWS calls made.
 
     Attributes:
-        acted_as: Who the runbook acted as (the caller's ARN).
+        acted_as: Who the runbook acted as (the caller's ARN), or ``no AWS access``.
         plan: The plan as JSON (``Plan.to_json``), empty until planned.
     """
 
@@ -78,8 +81,9 @@ class StepRun:
     Attributes:
         step: The step's id (the notebook's name without ``.ipynb``).
         settings: The validated target.
-        ctx: The AWS context (its recorder counts the calls).
-        caller: Who the runbook acts as.
+        ctx: The AWS context (its recorder counts the calls); with target ``none`` it has no
+            credentials.
+        caller: Who the runbook acts as; None with target ``none`` (nobody was asked).
         headless: True under papermill: nobody can click, the parameters decide.
         apply_changes: True when the plan is to be applied without asking.
         simulate_console: Sandbox only: play the console steps without asking.
@@ -89,7 +93,7 @@ class StepRun:
     step: str
     settings: Settings
     ctx: AwsContext
-    caller: CallerIdentity
+    caller: CallerIdentity | None
     headless: bool
     apply_changes: bool
     simulate_console: bool
@@ -97,12 +101,23 @@ class StepRun:
     report: StepReport = field(init=False)
 
     def __post_init__(self) -> None:
-        self.report = StepReport(step=self.step, target=self.settings.target, acted_as=self.caller.arn)
+        acted_as = self.caller.arn if self.caller is not None else NO_AWS_ACCESS_CALLER
+        self.report = StepReport(step=self.step, target=self.settings.target, acted_as=acted_as)
 
     @property
     def region(self) -> str:
         """The region the runbook works in."""
         return self.settings.region
+
+    @property
+    def has_aws_access(self) -> bool:
+        """Return False with target ``none``: the step uses only its parameters."""
+        return self.caller is not None
+
+    @property
+    def account_id(self) -> str:
+        """The account the step acts in: the caller's, or with target ``none`` the parameter's."""
+        return self.caller.account_id if self.caller is not None else self.settings.account_id
 
     @property
     def sandbox(self) -> SandboxClient | None:
@@ -236,18 +251,29 @@ def begin_run(
     apply: bool = False,
     simulate_console: bool = False,
     summary_file: str = "",
+    runs_without_aws: bool = False,
 ) -> StepRun:
     """Validate the target, connect, and find who the runbook acts as.
 
+    With target ``none`` no AWS call is made and there is no caller; only a step that says it
+    ``runs_without_aws`` may go on.
+
     IAM actions: none (``sts:GetCallerIdentity``).
+
+    Args:
+        runs_without_aws: True for a step that can do its job with no AWS access at all (step 05
+            writes the Admin's profile from its parameters).
 
     Raises:
         InputError: for a parameter the runbook cannot use (before any AWS call).
+        NoAwsAccessError: with target ``none``, for a step that needs AWS (before connecting).
         RunbookError: when AWS cannot be reached or refuses, with what to do next.
     """
     settings = resolve_settings(target=target, profile=profile, region=region, account_id=account_id)
+    if settings.target == NO_AWS_ACCESS and not runs_without_aws:
+        raise NoAwsAccessError(step)
     ctx = connect(settings)
-    caller = read_caller(ctx, expected_account_id=settings.account_id)
+    caller = None if settings.target == NO_AWS_ACCESS else read_caller(ctx, expected_account_id=settings.account_id)
     return StepRun(
         step, settings, ctx, caller,
         headless=headless, apply_changes=apply, simulate_console=simulate_console,

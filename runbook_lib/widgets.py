@@ -133,20 +133,28 @@ def checklist_controls(rows: Sequence[ChecklistRow]) -> ipywidgets.VBox:
 
 
 def target_form(
-    *, target: str, profile: str, region: str, account_id: str, profiles: Sequence[str], on_save: Callable[..., Any]
+    *,
+    target: str,
+    profile: str,
+    region: str,
+    account_id: str,
+    profiles: Sequence[str],
+    choices: Sequence[tuple[str, str]],
+    on_save: Callable[..., Any],
 ) -> ipywidgets.VBox:
-    """Return the form of 00_start_here: sandbox or a real account's profile, region, account id.
+    """Return the form of 00_start_here: the target, the profile, region and account id.
 
+    ``choices`` are the targets as ``(label, value)`` pairs, as the library names them.
     ``on_save`` is called with the fields as keywords (``target``, ``profile``, ``region``,
     ``account_id``), stripped; what it returns is shown under the button.
     """
     target_field = ipywidgets.Dropdown(
-        options=[("Sandbox (local stand-in, no account needed)", "sandbox"), ("A real account (AWS CLI profile)", "profile")],
-        value=target, description="Target",
+        options=list(choices), value=target, description="Target",
         style={"description_width": "initial"}, layout=ipywidgets.Layout(width="auto"),
     )
     profile_field = ipywidgets.Combobox(
-        value=profile, options=list(profiles), description="Profile", placeholder="e.g. admin", ensure_option=False,
+        value=profile, options=list(profiles), description="Profile", placeholder="target 'profile' only, e.g. admin",
+        ensure_option=False,
     )
     region_field = ipywidgets.Text(value=region, description="Region")
     account_field = ipywidgets.Text(value=account_id, description="Account id", placeholder="optional, 12 digits")

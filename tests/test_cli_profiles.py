@@ -12,7 +12,7 @@ import botocore.tokens
 import botocore.utils
 import pytest
 
-from runbook_lib.aws import AwsContext
+from runbook_lib.aws import AwsContext, no_access_context
 from runbook_lib.awsconfig import ConfigWriter
 from runbook_lib.checks import REGISTRY
 from runbook_lib.errors import (
@@ -23,6 +23,8 @@ from runbook_lib.errors import (
 from runbook_lib.plan import apply_plan
 from runbook_lib.steps import cli_profiles
 from runbook_lib.steps.identity_center import require_instance
+from aws_guard import refuse_every_aws_call
+from notebook_cells import run_notebook_cells
 
 URL = "https://d-1234567890.awsapps.com/start"
 DUALSTACK = "https://ssoins-1234567890abcdef.portal.eu-west-1.app.aws"
@@ -352,3 +354,92 @@ def test_portal_url_is_the_given_one_or_the_instances_classic_form(sandbox, ctx:
     assert cli_profiles.resolve_portal_url(ctx, "") == f"https://{instance.identity_store_id}.awsapps.com/start"
     given = "https://my-team.awsapps.com/start/#/"
     assert cli_profiles.resolve_portal_url(ctx, given) == "https://my-team.awsapps.com/start"
+
+
+# ------------------------------------------------------------------------------------------
+# A brand-new account: target none, the Admin's profile from the parameters alone
+
+
+STEP_05 = "05_configure_aws_cli"
+FIRST_TIME = {"target": "none", "account_id": "111111111111", "portal_url": URL, "sso_region": "eu-west-1"}
+"""What a person with only root (in the console) gives step 05."""
+
+
+def test_a_brand_new_account_writes_the_admins_profile_with_no_aws_call(monkeypatch, tmp_path, capsys):
+    attempted = refuse_every_aws_call(monkeypatch)
+    path, summary = tmp_path / "aws" / "config", tmp_path / "report.json"
+    run_notebook_cells(STEP_05, {
+        **FIRST_TIME, "headless": True, "apply": True, "config_file": str(path), "summary_file": str(summary),
+    })
+    assert attempted == []
+    config = botocore_reader(path).full_config
+    assert list(config["profiles"]) == ["admin"] and list(config["sso_sessions"]) == ["my-sso-admin"]
+    assert config["profiles"]["admin"] == {
+        "sso_session": "my-sso-admin", "sso_account_id": "111111111111", "sso_role_name": "AdministratorAccess",
+        "region": "eu-west-1", "output": "json",
+    }
+    assert config["sso_sessions"]["my-sso-admin"] == {
+        "sso_start_url": URL, "sso_region": "eu-west-1", "sso_registration_scopes": "sso:account:access",
+    }
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    report = json.loads(summary.read_text(encoding="utf-8"))
+    assert (report["target"], report["acted_as"], report["calls"]) == ("none", "no AWS access", [])
+    assert [change["address"] for change in report["planned"]] == [
+        "aws_config_profile.admin", "aws_config_sso_session.my-sso-admin"]
+    assert report["verified"] is True
+    shown = capsys.readouterr().out
+    assert "No AWS access yet (target 'none')" in shown
+    assert "Sign in: aws sso login --profile admin " in shown
+    assert "Then choose target 'profile' and profile 'admin'" in shown
+    assert "05_configure_aws_cli: 0 read and 0 write AWS calls." in shown
+
+
+@pytest.mark.parametrize(("absent", "named", "also_listed"), [
+    (("portal_url",), "portal_url", ()),
+    (("sso_region",), "sso_region", ()),
+    (("account_id", "portal_url", "sso_region"), "account_id", ("portal_url", "sso_region")),
+])
+def test_a_brand_new_account_is_told_what_is_missing_before_anything(monkeypatch, tmp_path, absent, named, also_listed):
+    attempted = refuse_every_aws_call(monkeypatch)
+    path = tmp_path / "config"
+    parameters = {**FIRST_TIME, "headless": True, "apply": True, "config_file": str(path)}
+    parameters.update({name: "" for name in absent})
+    with pytest.raises(InputError) as refused:  # the step's first cell after the parameters
+        run_notebook_cells(STEP_05, parameters, stop_after="run = begin_step(")
+    assert refused.value.field == named
+    assert "is needed with target 'none'" in refused.value.rule
+    for listed in (named, *also_listed):
+        assert f"{listed}: {cli_profiles.FIRST_PROFILE_NEEDS[listed]}" in refused.value.rule
+    assert not path.exists() and attempted == []
+
+
+def test_a_dual_stack_portal_url_names_the_identity_center_region_itself(monkeypatch):
+    refuse_every_aws_call(monkeypatch)
+    fields = cli_profiles.validate_fields(portal_url=DUALSTACK)
+    cli_profiles.require_first_profile_fields(fields, account_id="111111111111")
+    profiles, sessions = cli_profiles.build_step_profiles(
+        fields, ctx=no_access_context(""), account_id="111111111111", region="")
+    assert [(p.profile_name, p.region) for p in profiles] == [("admin", "eu-west-1")]
+    assert [(s.name, s.sso_region) for s in sessions] == [("my-sso-admin", "eu-west-1")]
+
+
+def test_with_aws_access_the_step_still_plans_both_people(sandbox, ctx: AwsContext):
+    fields = cli_profiles.validate_fields(**PARAMETERS)
+    profiles, sessions = cli_profiles.build_step_profiles(
+        fields, ctx=ctx, account_id="123456789012", region="eu-west-1", developer_name="")
+    assert (profiles, sessions) == people(sandbox=True)
+    assert [str(call) for call in ctx.recorder.calls] == []  # the portal URL was given: nothing to look up
+
+
+def test_the_admins_first_profile_is_left_as_it_is_when_the_admin_runs_the_whole_step(monkeypatch, tmp_path):
+    path = tmp_path / "config"
+    with monkeypatch.context() as first_time:
+        refuse_every_aws_call(first_time)
+        run_notebook_cells(STEP_05, {**FIRST_TIME, "region": "eu-west-1", "headless": True, "apply": True,
+                                      "config_file": str(path), "session_name": "my-sso"})
+    fields = cli_profiles.validate_fields(**PARAMETERS).with_defaults(sandbox=False)
+    profiles, sessions = cli_profiles.build_profiles(fields, account_id="111111111111", region="eu-west-1", portal_url=URL)
+    plan, _ = cli_profiles.plan_profiles(profiles, sessions, path=path)
+    assert {change.address: change.action for change in plan.changes} == {
+        "aws_config_profile.ada-developer": "create", "aws_config_profile.admin": "no-op",
+        "aws_config_sso_session.my-sso-developer": "create", "aws_config_sso_session.my-sso-admin": "no-op"}

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from runbook_lib.aws import AwsContext, CallRecorder
+from runbook_lib.awsconfig import ConfigWriter
 from runbook_lib.errors import InputError
+from runbook_lib.plan import apply_plan
 from runbook_lib.sandbox import SandboxClient
-from runbook_lib.steps import developer_access
+from runbook_lib.step_run import begin_run
+from runbook_lib.steps import cli_profiles, developer_access
 from runbook_lib.steps.cli_profiles import sandbox_config_file
-from runbook_lib.sso_login import token_cache_path
+from runbook_lib.sso_login import login_with_device_code, token_cache_path
 from sandbox_seeds import prepare_account_for
+from sso_setup import ACCOUNT_ID, REGION, set_up_people
+from aws_guard import refuse_every_aws_call
+from notebook_cells import run_notebook_cells
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 
@@ -110,3 +118,64 @@ def test_a_revoked_sign_in_shows_as_not_signed_in_not_a_crash(settings, sandbox:
     verification = developer_access.verify_developer_identity(session, settings)
     assert not verification.passed
     assert "not signed in (UnauthorizedSSOTokenError)" in verification.checks[0].detail
+
+
+def test_with_target_none_step_06_signs_the_first_profile_in_and_it_acts_in_the_account(sandbox: SandboxClient, tmp_path):
+    """The first-time path: step 05 wrote the Admin's profile from parameters, step 06 (target
+    none, so the runbook has no credentials) signs it in, and the profile alone then works."""
+    people = set_up_people(sandbox)  # Identity Center with a person, dev, assigned the set Developer
+    path = tmp_path / "config"
+    profile, session = cli_profiles.build_admin_profile(
+        account_id=ACCOUNT_ID, portal_url=people.start_url, sso_region=REGION, admin_role="Developer")
+    plan, config_plan = cli_profiles.plan_profiles([profile], [session], path=path)
+    apply_plan(plan, cli_profiles.APPLIERS, ConfigWriter.for_plan(config_plan))
+
+    run = begin_run("06_verify_developer_access", target="none", runs_without_aws=True)
+    settings = developer_access.read_profile_settings(path, "admin")
+    done = developer_access.sign_in(
+        run.ctx, settings, on_prompt=lambda prompt: None,
+        approve=lambda prompt: sandbox.approve_device(prompt.user_code, user="dev"), timeout_seconds=30,
+    )
+    assert "Signed in" in done[0]
+    assert run.ctx.session.get_credentials() is None
+    assert {call.service for call in run.ctx.recorder.calls} == {"sso-oidc"}  # the sign-in's only, unsigned
+
+    environment = {**os.environ, "AWS_CONFIG_FILE": str(path)}  # a fresh process: botocore reads the new token
+    result = subprocess.run(
+        [sys.executable, "-c", "import boto3; print(boto3.Session(profile_name='admin').client('sts').get_caller_identity()['Arn'])"],
+        env=environment, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{people.reserved_role_name('Developer')}/dev"
+
+
+def test_the_first_time_path_notebook_05_then_06_with_target_none(sandbox: SandboxClient, tmp_path, monkeypatch, capsys):
+    """A brand-new account's whole path to a signed-in Admin profile, through the notebooks'
+    own cells, with no AWS credentials: 05 writes the profile (no AWS call), 06 signs it in and
+    proves it. The person's "Allow" in the browser is played by the sandbox."""
+    people = set_up_people(sandbox)  # the person dev, assigned the permission set Developer
+    path, reports = tmp_path / "config", tmp_path / "reports"
+    common = {"target": "none", "headless": True, "apply": True, "config_file": str(path)}
+    with monkeypatch.context() as step_05:
+        attempted = refuse_every_aws_call(step_05)
+        run_notebook_cells("05_configure_aws_cli", {
+            **common, "account_id": ACCOUNT_ID, "portal_url": people.start_url, "sso_region": REGION,
+            "admin_role": "Developer", "summary_file": str(reports / "05.json"),
+        })
+    assert attempted == [] and path.exists()
+
+    def approved_by_the_person(*args, **kwargs):
+        kwargs["approve"] = lambda prompt: sandbox.approve_device(prompt.user_code, "dev")
+        return login_with_device_code(*args, **kwargs)
+
+    monkeypatch.setattr(developer_access, "login_with_device_code", approved_by_the_person)
+    run_notebook_cells("06_verify_developer_access", {
+        **common, "developer_profile": "admin", "login_timeout_seconds": 30, "summary_file": str(reports / "06.json"),
+    })
+    report = json.loads((reports / "06.json").read_text(encoding="utf-8"))
+    assert (report["target"], report["acted_as"], report["verified"]) == ("none", "no AWS access", True)
+    assert set(report["calls"]) == {  # the sign-in's, unsigned; then the profile's own, with the new token
+        "sso-oidc:RegisterClient", "sso-oidc:StartDeviceAuthorization", "sso-oidc:CreateToken",
+        "sso:GetRoleCredentials", "sts:GetCallerIdentity"}
+    shown = capsys.readouterr().out
+    assert f":assumed-role/{people.reserved_role_name('Developer')}/dev" in shown

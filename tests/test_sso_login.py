@@ -28,7 +28,7 @@ import pytest
 from botocore import UNSIGNED
 from botocore.stub import Stubber
 
-from runbook_lib.aws import sandbox_context
+from runbook_lib.aws import no_access_context, sandbox_context
 from runbook_lib.errors import (
     AwsCallError,
     DeviceAuthorizationDeniedError,
@@ -45,6 +45,7 @@ from runbook_lib.sso_login import (
     token_cache_path,
     write_token_cache,
 )
+from isolation import ISOLATED_VARIABLES
 from sso_setup import ACCOUNT_ID, DEVICE_CODE_GRANT, REGION, IdentityCenterPeople, set_up_people
 
 CALLER_SCRIPT = (
@@ -188,6 +189,34 @@ def test_login_takes_a_boto3_session_and_an_endpoint(people: IdentityCenterPeopl
     roles = people.client("sso", signed=False).list_account_roles(accessToken=token.access_token, accountId=ACCOUNT_ID)
     assert [role["roleName"] for role in roles["roleList"]] == ["Builder"]
     assert (token.start_url, token.region) == (people.start_url, REGION)
+
+
+@pytest.mark.parametrize("way_in", ["a boto3 session with nothing configured", "the context of target none"])
+def test_the_first_sign_in_needs_no_aws_credentials_at_all(
+    people: IdentityCenterPeople, home: Path, monkeypatch: pytest.MonkeyPatch, way_in: str
+) -> None:
+    """A brand-new account's person has no credentials but root's: sso-oidc is unauthenticated,
+    so the device sign-in, and then the profile it signs in, work with none anywhere."""
+    for name in ISOLATED_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "no-credentials"))
+    session = boto3.Session(region_name=REGION) if way_in.startswith("a boto3") else no_access_context("").session
+    assert session.get_credentials() is None  # nothing in the environment, no file, no profile
+    authorizations: list[object] = []
+    session.events.register("before-send", lambda request, **_: authorizations.append(request.headers.get("Authorization")))
+
+    token = login_with_device_code(
+        session, start_url=people.start_url, sso_region=REGION, session_name="dev",
+        on_prompt=lambda prompt: None,
+        approve=lambda prompt: people.sandbox.approve_device(prompt.user_code, "dev"),
+        timeout_seconds=30,
+    )
+    assert len(authorizations) >= 3 and set(authorizations) == {None}  # every request went unsigned
+    write_token_cache(token, session_name="dev", start_url=people.start_url, region=REGION)
+    result = run_as_profile(home, write_profile(home, people))  # a fresh process, its only setup the profile
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{people.reserved_role_name('Developer')}/dev"
 
 
 def test_login_waits_for_a_person_who_approves_later(people: IdentityCenterPeople) -> None:

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from botocore.stub import Stubber
 
+from runbook_lib import runner
 from runbook_lib.checks import FAIL, PASS, Check, Verification
-from runbook_lib.errors import InputError, RunbookError, StepIncompleteError
+from runbook_lib.errors import (
+    InputError,
+    NoAwsAccessError,
+    PrerequisiteMissingError,
+    RunbookError,
+    StepIncompleteError,
+)
+from runbook_lib.notebook import begin_step
 from runbook_lib.plan import Change, Plan
 from runbook_lib.step_run import PLAN_FILE_SUFFIX, begin_run
 from runbook_lib.steps.checklist import ADMIN_CHECKLIST, DEVELOPER_CHECKLIST
+from aws_guard import refuse_every_aws_call
 from sandbox_seeds import prepare_account_for
 
 STEP = "01_secure_root_user"
+ROOT_ARN = "arn:aws:iam::123456789012:root"
 
 
 def passed() -> Verification:
@@ -127,3 +139,94 @@ def test_a_failure_is_recorded_with_the_calls_made_before_it(sandbox, tmp_path):
     assert written["error"] == "RunbookError: It broke.\nWhat to do next: Mend it."
     assert written["calls"] == ["sts:GetCallerIdentity"]
 
+
+# --- target none: a brand-new account, no AWS access yet -------------------------------------
+
+
+def test_a_step_that_needs_aws_refuses_target_none_as_waiting_for_a_profile(monkeypatch):
+    import runbook_lib.step_run as step_run_module
+
+    attempted = refuse_every_aws_call(monkeypatch)
+    monkeypatch.setattr(step_run_module, "connect", lambda settings: pytest.fail("connected with target none"))
+    with pytest.raises(NoAwsAccessError) as refused:
+        begin_run("03_create_admin_user", target="none")
+    assert isinstance(refused.value, PrerequisiteMissingError)  # a plan-only run counts it as waiting
+    assert runner.is_prerequisite_error(type(refused.value).__name__)
+    assert refused.value.step == "03_create_admin_user"
+    assert "target 'profile' and profile 'admin'" in refused.value.advice
+    assert attempted == []
+
+
+def test_target_none_makes_no_aws_call_and_has_no_caller(monkeypatch, tmp_path):
+    attempted = refuse_every_aws_call(monkeypatch)
+    summary = tmp_path / "report.json"
+    run = begin_run(
+        "05_configure_aws_cli", target="none", account_id="111111111111", summary_file=str(summary),
+        runs_without_aws=True,
+    )
+    assert run.caller is None and not run.has_aws_access
+    assert run.account_id == "111111111111"  # the parameter's, as nobody was asked
+    assert run.sandbox is None
+    report = run.finish()
+    assert (report.target, report.acted_as, report.calls) == ("none", "no AWS access", [])
+    assert json.loads(summary.read_text(encoding="utf-8"))["acted_as"] == "no AWS access"
+    assert attempted == []
+
+
+def test_with_aws_access_the_account_is_the_callers(sandbox):
+    run = begin_run(STEP, target="sandbox", runs_without_aws=True)
+    assert run.has_aws_access and run.account_id == run.caller.account_id
+
+
+# --- what begin_step says about where and as whom ---------------------------------------------
+
+
+def test_root_credentials_in_the_environment_show_the_root_warning(sandbox, monkeypatch, capsys):
+    """CloudShell opened by root hands the runbook root's credentials. The sandbox (moto) has no
+    root caller, so its STS answer is stubbed with root's ARN; the rest is the real path."""
+    import runbook_lib.step_run as step_run_module
+
+    real_connect = step_run_module.connect
+
+    def connect_as_root(settings):
+        ctx = real_connect(settings)
+        stubbed = Stubber(ctx.client("sts"))
+        stubbed.add_response("get_caller_identity", {"Account": "123456789012", "Arn": ROOT_ARN, "UserId": "123456789012"})
+        stubbed.activate()
+        return ctx
+
+    monkeypatch.setattr(step_run_module, "connect", connect_as_root)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAFAKECLOUDSHELL01")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+    run = begin_step("01_secure_root_user", target="environment", headless=True)
+    shown = capsys.readouterr().out
+    assert f"through the credentials in the environment, as {ROOT_ARN}." in shown
+    assert "WARNING: the runbook is acting as the ROOT user" in shown
+    assert run.caller.is_root and run.report.acted_as == ROOT_ARN
+
+
+def test_begin_step_with_target_none_says_there_is_no_aws_access(monkeypatch, capsys):
+    attempted = refuse_every_aws_call(monkeypatch)
+    run = begin_step("05_configure_aws_cli", target="none", headless=True, runs_without_aws=True)
+    shown = capsys.readouterr().out
+    assert shown.startswith("No AWS access yet (target 'none')")
+    assert "ROOT" not in shown and "Acting on account" not in shown
+    assert run.caller is None and attempted == []
+
+
+def test_the_sandbox_and_a_profile_are_named_as_before(sandbox, capsys):
+    begin_step(STEP, target="sandbox", headless=True)
+    assert " through the local sandbox, as arn:aws:sts::" in capsys.readouterr().out
+
+
+def test_only_the_profile_writing_and_the_sign_in_steps_run_without_aws_access():
+    """Step 05 (the Admin's first profile) and step 06 (signing a profile in) need no credentials
+    of the runbook's; every other step acts on the account and waits for a profile."""
+    notebooks = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    without = []
+    for notebook in notebooks:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        starting = next("".join(cell["source"]) for cell in cells if "begin_step(" in "".join(cell["source"]))
+        if "runs_without_aws=True" in starting:
+            without.append(notebook.stem)
+    assert without == ["05_configure_aws_cli", "06_verify_developer_access"]

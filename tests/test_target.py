@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,12 @@ import botocore.client
 import pytest
 
 from runbook_lib import target as targets
+from runbook_lib import validate
 from runbook_lib.aws import AwsContext
-from runbook_lib.errors import AccountMismatchError, InputError, ProfileNotFoundError
+from runbook_lib.errors import AccountMismatchError, CredentialsNotFoundError, InputError, ProfileNotFoundError
 from runbook_lib.sandbox import SandboxClient
 from runbook_lib.target import CallerIdentity, Settings
+from aws_guard import refuse_every_aws_call
 
 SANDBOX_ACCOUNT = "123456789012"  # moto's default account
 
@@ -259,3 +263,133 @@ def test_a_profile_without_a_region_given_or_saved_uses_its_own(aws_files: Path,
 
 def test_the_sandbox_without_a_region_uses_us_east_1() -> None:
     assert targets.resolve_settings(target="sandbox").region == "us-east-1"
+
+
+# --- the credentials in the environment (AWS_ACCESS_KEY_ID..., AWS CloudShell) ---------------
+
+
+def test_the_environment_target_acts_through_the_access_keys_in_the_environment(
+    sandbox: SandboxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEENVIRONMENT1")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+    settings = targets.resolve_settings(target="environment", profile="ignored")
+    assert settings == Settings("environment", "", "us-east-1", "")
+    ctx = targets.connect(settings)
+    assert (ctx.target, ctx.is_sandbox, ctx.endpoint_url) == ("environment", False, None)
+    assert ctx.session.get_credentials().access_key == "AKIAFAKEENVIRONMENT1"
+    caller = targets.read_caller(ctx, expected_account_id="")
+    assert caller.account_id == SANDBOX_ACCOUNT  # AWS_ENDPOINT_URL: the "real account" is the sandbox
+    assert [str(call) for call in ctx.recorder.calls] == ["sts:GetCallerIdentity"]
+
+
+class ContainerCredentials(http.server.BaseHTTPRequestHandler):
+    """AWS CloudShell's credentials endpoint, as botocore's container provider calls it."""
+
+    seen_tokens: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        type(self).seen_tokens.append(self.headers.get("Authorization", ""))
+        body = json.dumps({
+            "AccessKeyId": "ASIAFAKECLOUDSHELL01", "SecretAccessKey": "not-a-real-secret",
+            "Token": "not-a-real-session-token", "Expiration": "2099-01-01T00:00:00Z",
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
+        pass
+
+
+def test_the_environment_target_uses_aws_cloudshells_container_credentials(
+    sandbox: SandboxClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), ContainerCredentials)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        # What CloudShell sets (its endpoint is on localhost too); no key in the environment.
+        monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"http://127.0.0.1:{server.server_port}/credentials")
+        monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "cloudshell-token")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+        settings = targets.resolve_settings(target="environment")
+        assert settings.region == "eu-central-1"  # the region CloudShell runs in
+        ctx = targets.connect(settings)
+        caller = targets.read_caller(ctx)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert caller.account_id == SANDBOX_ACCOUNT
+    assert ctx.session.get_credentials().access_key == "ASIAFAKECLOUDSHELL01"
+    assert "cloudshell-token" in ContainerCredentials.seen_tokens
+
+
+def test_the_environment_target_without_credentials_says_where_they_could_come_from(no_aws: list[str]) -> None:
+    ctx = targets.connect(targets.resolve_settings(target="environment"))
+    with pytest.raises(CredentialsNotFoundError) as refused:
+        targets.read_caller(ctx)
+    assert "AWS_ACCESS_KEY_ID" in str(refused.value) and "CloudShell" in refused.value.advice
+    assert "never create access keys for root" in refused.value.advice
+    assert no_aws == [] and ctx.recorder.calls == []
+
+
+# --- no AWS access yet (a brand-new account) --------------------------------------------------
+
+
+def test_the_none_target_has_no_credentials_even_when_the_environment_has_some(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attempted = refuse_every_aws_call(monkeypatch)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEENVIRONMENT1")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+    settings = targets.resolve_settings(target="none", account_id="111111111111")
+    assert settings == Settings("none", "", "", "111111111111")  # no region is guessed
+    ctx = targets.connect(settings)
+    assert (ctx.target, ctx.is_sandbox) == ("none", False)
+    assert ctx.session.get_credentials() is None
+    assert targets.resolve_settings(target="none", region="eu-west-1").region == "eu-west-1"
+    assert attempted == []
+
+
+def test_the_form_saves_target_none_without_asking_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    attempted = refuse_every_aws_call(monkeypatch)
+    said = targets.save_and_check(target="none", profile="", region="", account_id="111111111111")
+    assert said.startswith("Saved. No AWS access yet: step 05 writes the Admin's profile")
+    assert targets.load_settings() == Settings("none", "", "", "111111111111")
+    assert attempted == []
+
+
+def test_the_form_says_who_the_runbook_acts_as(sandbox: SandboxClient) -> None:
+    said = targets.save_and_check(target="sandbox", profile="", region="eu-west-1", account_id="")
+    assert said.startswith(f"Saved. Acting on account {SANDBOX_ACCOUNT} in eu-west-1 as arn:aws:sts::")
+    assert targets.load_settings() == Settings("sandbox", "", "eu-west-1", "")
+
+
+def test_every_target_is_a_choice_of_the_form() -> None:
+    choices = targets.target_choices()
+    assert [value for _, value in choices] == list(validate.TARGETS) == ["sandbox", "profile", "environment", "none"]
+    labels = {value: label for label, value in choices}
+    assert "CloudShell" in labels["environment"] and labels["none"].startswith("No AWS access yet")
+
+
+def test_the_guard_against_aws_calls_trips_on_any_call(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxClient) -> None:
+    """The tests that promise no AWS call rely on this guard; it must catch a call when there is one."""
+    attempted = refuse_every_aws_call(monkeypatch)
+    with pytest.raises(pytest.fail.Exception):
+        targets.connect(Settings()).client("sts").get_caller_identity()
+    assert attempted == ["sts:GetCallerIdentity"]
+
+
+def test_the_environment_target_names_an_aws_profile_that_does_not_exist(
+    no_aws: list[str], aws_files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "nope")  # the default chain would read it
+    with pytest.raises(ProfileNotFoundError) as refused:
+        targets.resolve_settings(target="environment")
+    assert refused.value.field == "AWS_PROFILE" and "profiles found: fake" in str(refused.value)
+    monkeypatch.setenv("AWS_PROFILE", "fake")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")  # else it wins, as for the AWS CLI
+    assert targets.resolve_settings(target="environment").region == "eu-west-1"  # that profile's region
+    assert no_aws == []

@@ -415,14 +415,24 @@ def test_unparsable_config_file_is_an_input_error(aws_files: tuple[Path, Path]) 
 # --- target ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("given", "expected"), [("sandbox", "sandbox"), (" profile ", "profile")])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("sandbox", "sandbox"), (" profile ", "profile"), ("environment", "environment"), ("none", "none")],
+)
 def test_target_accepted(given: str, expected: str) -> None:
     assert validate.validate_target(given) == expected
 
 
-@pytest.mark.parametrize("given", ["", "aws", "Sandbox", "prod", 0])
+@pytest.mark.parametrize("given", ["", "aws", "Sandbox", "prod", 0, "None", "env", "cloudshell"])
 def test_target_refused(given: object) -> None:
     assert_refused(validate.validate_target, given, "run_against", rule_contains="'sandbox'")
+
+
+def test_a_refused_target_lists_every_target_with_what_it_means() -> None:
+    error = assert_refused(validate.validate_target, "aws", "target")
+    for target in ("'sandbox' (", "'profile' (", "'environment' (", " or 'none' (no AWS access yet"):
+        assert target in error.rule
+    assert "CloudShell" in error.rule
 
 
 # --- permission set name --------------------------------------------------------------------

@@ -8,8 +8,9 @@ import pytest
 from runbook_lib.errors import InputError
 from runbook_lib.notebook import begin_step
 from runbook_lib.steps import identity_center, secure_root
-from runbook_lib.target import Settings, load_settings
+from runbook_lib.target import Settings, load_settings, save_and_check, target_choices
 from runbook_lib.widgets import action_button, target_form
+from aws_guard import refuse_every_aws_call
 
 
 def buttons_in(widget: ipywidgets.Widget) -> list[ipywidgets.Button]:
@@ -34,9 +35,12 @@ def shown_text(widget: ipywidgets.Widget) -> str:
     return "\n".join(texts)
 
 
-def form_fields(settings: Settings) -> dict[str, str]:
-    """Return the target form's starting values from ``settings``."""
-    return {"target": settings.target, "profile": settings.profile, "region": settings.region, "account_id": settings.account_id}
+def form_fields(settings: Settings) -> dict[str, object]:
+    """Return the target form's starting values from ``settings``, and the library's choices."""
+    return {
+        "target": settings.target, "profile": settings.profile, "region": settings.region,
+        "account_id": settings.account_id, "choices": target_choices(),
+    }
 
 
 def test_sandbox_console_steps_have_clearly_labelled_simulate_buttons_that_play_them(sandbox):
@@ -147,11 +151,11 @@ def test_target_form_saves_only_valid_settings(sandbox):
 def test_start_here_form_refuses_a_bad_account_id_and_saves_nothing(sandbox):
     from runbook_lib import target as targets
 
-    def save_and_check(**chosen):
+    def checking_and_saving(**chosen):
         targets.save_settings(targets.resolve_settings(**chosen))
         return "saved"
 
-    form = target_form(**form_fields(Settings()), profiles=[], on_save=save_and_check)
+    form = target_form(**form_fields(Settings()), profiles=[], on_save=checking_and_saving)
     form.children[3].value = "12345"
     buttons_in(form)[0].click()
     assert "account_id" in shown_text(form)
@@ -169,3 +173,26 @@ def test_begin_step_refuses_bad_input_before_connecting(sandbox, headless, monke
     with pytest.raises(InputError) as refused:
         begin_step("00_start_here", target="sandbox", account_id="not-an-id", headless=headless)
     assert refused.value.field == "account_id"
+
+
+def test_the_form_offers_every_target_and_saves_none_with_no_aws_call(monkeypatch):
+    attempted = refuse_every_aws_call(monkeypatch)
+    form = target_form(**form_fields(Settings()), profiles=["admin"], on_save=save_and_check)
+    target, profile, region, account_id = form.children[:4]
+    assert [value for _, value in target.options] == ["sandbox", "profile", "environment", "none"]
+    target.value = "none"
+    account_id.value = "111111111111"
+    buttons_in(form)[0].click()
+    assert "Saved. No AWS access yet" in shown_text(form)
+    assert load_settings() == Settings("none", "", "us-east-1", "111111111111")  # the form's region
+    assert attempted == []
+
+
+def test_the_form_saves_the_environment_target_and_says_who_it_acts_as(sandbox, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEENVIRONMENT1")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
+    form = target_form(**form_fields(Settings()), profiles=[], on_save=save_and_check)
+    form.children[0].value = "environment"
+    buttons_in(form)[0].click()
+    assert "Saved. Acting on account 123456789012 in us-east-1 as arn:aws:sts::" in shown_text(form)
+    assert load_settings().target == "environment"

@@ -13,7 +13,8 @@ session) plans as an update of each profile's ``sso_session``.
 
 Every parameter is checked by :func:`validate_fields` before any AWS call, and errors name the
 step's own parameters. :func:`build_admin_profile` makes the Admin's profile from parameters
-alone, so a brand-new account can get its first profile before any AWS credentials exist.
+alone, so a brand-new account can get its first profile before any AWS credentials exist: with
+target ``none`` the step plans only that profile (:func:`build_step_profiles`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 import botocore.session
 
 from runbook_lib import awsconfig, validate
-from runbook_lib.aws import AwsContext
+from runbook_lib.aws import AwsContext, translating_aws_errors
 from runbook_lib.awsconfig import ConfigPlan, SsoProfile, SsoSession
 from runbook_lib.awsconfig.sections import check_portal_region, portal_region
 from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
@@ -46,6 +47,12 @@ FILE_ADDRESS = "aws_config_file"
 """The resource of the check on the config file itself."""
 APPLIERS = dict(awsconfig.APPLIERS)
 """Step 05's appliers by operation: ``write_section`` merges one section into the config file."""
+FIRST_PROFILE_NEEDS = {
+    "account_id": "the 12-digit account ID (the console's account menu, top right)",
+    "portal_url": "the AWS access portal URL (IAM Identity Center dashboard, Settings summary)",
+    "sso_region": "the region IAM Identity Center is enabled in (the region menu on its console page)",
+}
+"""What the Admin's first profile needs that, with no AWS access, nothing can look up."""
 
 
 def session_name_for(prefix: str, person: str) -> str:
@@ -316,6 +323,76 @@ def build_admin_profile(
         fields, ADMIN, account_id=account, region=region or fields.sso_region or portal_region(fields.portal_url),
         portal_url=fields.portal_url,
     )
+
+
+def require_first_profile_fields(fields: CliProfileFields, *, account_id: str) -> None:
+    """With no AWS access yet (target ``none``), require what would otherwise be looked up. No AWS call.
+
+    ``sso_region`` may stay empty when ``portal_url`` is a dual-stack URL, which names its region.
+
+    Raises:
+        InputError: Naming the first missing parameter; the rule lists every missing one and
+            where the console shows it.
+    """
+    given = {
+        "account_id": account_id,
+        "portal_url": fields.portal_url,
+        "sso_region": fields.sso_region or portal_region(fields.portal_url),
+    }
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        listed = "; ".join(f"{name}: {FIRST_PROFILE_NEEDS[name]}" for name in missing)
+        raise InputError(
+            missing[0], "", "is needed with target 'none' (no AWS access yet, so the runbook cannot look "
+            f"it up). Set {listed}",
+        )
+
+
+@translating_aws_errors
+def build_step_profiles(
+    fields: CliProfileFields, *, ctx: AwsContext, account_id: str, region: str, developer_name: str = ""
+) -> tuple[list[SsoProfile], list[SsoSession]]:
+    """Return what step 05 writes: both people's profiles, or with target ``none`` only the Admin's.
+
+    With no AWS access the Admin's profile comes from the parameters alone (no AWS call, see
+    :func:`build_admin_profile`); it is the one the person signs in with first.
+
+    IAM actions: ``sso:ListInstances`` (only with AWS access and no ``portal_url`` given).
+
+    Args:
+        fields: From :func:`validate_fields`.
+        ctx: The step's context; its target says whether there is AWS access.
+        account_id: The account the profiles act in (the caller's, or the ``account_id`` parameter).
+        region: The profiles' default region; empty: the Identity Center region.
+        developer_name: The developer's name (the sandbox's example when the parameter was empty).
+
+    Raises:
+        InputError: Naming the parameter that is missing or breaks a rule.
+        IdentityCenterNotEnabledError: When the portal URL must be derived and there is no instance.
+    """
+    if ctx.target == validate.NO_AWS_ACCESS:
+        require_first_profile_fields(fields, account_id=account_id)
+        profile, session = build_admin_profile(
+            account_id=account_id, portal_url=fields.portal_url, sso_region=fields.sso_region,
+            admin_role=fields.admin_role, admin_profile=fields.admin_profile, session_name=fields.session_name,
+            region=region, output=fields.output,
+        )
+        return [profile], [session]
+    filled = fields.with_defaults(sandbox=ctx.is_sandbox, developer_name=developer_name)
+    portal_url = resolve_portal_url(ctx, filled.portal_url)
+    return build_profiles(filled, account_id=account_id, region=region, portal_url=portal_url)
+
+
+def describe_sign_in(profiles: list[SsoProfile], *, has_aws_access: bool) -> str:
+    """Return how to sign in with each profile and, with no AWS access yet, what comes next."""
+    lines = [
+        f"Sign in: aws sso login --profile {profile.profile_name}   (add --use-device-code on a remote machine)"
+        for profile in profiles  # one sign-in per person: each profile has its own sso-session
+    ]
+    if not has_aws_access:
+        lines += [f"Then choose target 'profile' and profile '{profile.profile_name}' (00_start_here or your "
+                  "parameters): the runbook acts as the Admin from then on." for profile in profiles]
+    return "\n".join(lines)
 
 
 def resolve_config_file(ctx: AwsContext, config_file: str) -> Path:

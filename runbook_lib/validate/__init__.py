@@ -11,7 +11,12 @@ Pure: no AWS calls and no network. ``account`` holds the rules of where the runb
 """
 
 from runbook_lib.validate.account import (
+    ENVIRONMENT,
+    NO_AWS_ACCESS,
+    PROFILE,
     PROFILE_NAME_MAX_LENGTH,
+    SANDBOX,
+    TARGET_DESCRIPTIONS,
     TARGETS,
     known_regions,
     validate_account_id,
@@ -40,8 +45,9 @@ from runbook_lib.validate.text import (
 )
 
 __all__ = [
-    "EMAIL_MAX_LENGTH", "NAME_MAX_LENGTH", "PERMISSION_SET_NAME_MAX_LENGTH", "PROFILE_NAME_MAX_LENGTH",
-    "SESSION_HOURS_MAX", "SESSION_HOURS_MIN", "TARGETS", "USER_NAME_MAX_LENGTH",
+    "EMAIL_MAX_LENGTH", "ENVIRONMENT", "NAME_MAX_LENGTH", "NO_AWS_ACCESS", "PERMISSION_SET_NAME_MAX_LENGTH",
+    "PROFILE", "PROFILE_NAME_MAX_LENGTH", "SANDBOX", "SESSION_HOURS_MAX", "SESSION_HOURS_MIN",
+    "TARGET_DESCRIPTIONS", "TARGETS", "USER_NAME_MAX_LENGTH",
     "iso_duration_to_hours", "known_regions", "require_text", "validate_account_id",
     "validate_display_text", "validate_email", "validate_permission_set_name", "validate_portal_url",
     "validate_profile_exists", "validate_profile_name", "validate_region",

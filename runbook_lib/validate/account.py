@@ -21,7 +21,18 @@ from runbook_lib.validate.text import require_text
 PROFILE_NAME_MAX_LENGTH = 64
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_.@+-]+", re.ASCII)
 
-TARGETS = ("sandbox", "profile")
+SANDBOX, PROFILE, ENVIRONMENT, NO_AWS_ACCESS = "sandbox", "profile", "environment", "none"
+TARGET_DESCRIPTIONS = {
+    SANDBOX: "the local AWS stand-in, no account needed",
+    PROFILE: "a real account through an AWS CLI profile",
+    ENVIRONMENT: (
+        "a real account through the credentials the AWS SDK finds by itself: AWS_ACCESS_KEY_ID and "
+        "its friends, or AWS CloudShell's"
+    ),
+    NO_AWS_ACCESS: "no AWS access yet: only what needs no credentials (step 05 writes the Admin's first profile)",
+}
+"""Where the runbook can act, each with what it means (the 00 form's choices and the error's rule)."""
+TARGETS = tuple(TARGET_DESCRIPTIONS)
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}", re.ASCII)
 
@@ -258,7 +269,7 @@ def validate_profile_exists(
 
 
 def validate_target(value: object, *, field: str = "target") -> str:
-    """Check that ``value`` names where the runbook acts: ``"sandbox"`` or ``"profile"``.
+    """Check that ``value`` names where the runbook acts: one of ``TARGETS``.
 
     Args:
         value: The target as given.
@@ -268,15 +279,12 @@ def validate_target(value: object, *, field: str = "target") -> str:
         The target, stripped of surrounding whitespace.
 
     Raises:
-        InputError: If it is not exactly one of the two choices (lower case).
+        InputError: If it is not exactly one of the choices (lower case); the rule lists them
+            with what each means.
     """
-    rule = (
-        "must be 'sandbox' (the local AWS stand-in) or 'profile' (a real account through an "
-        "AWS CLI profile)"
-    )
+    choices = [f"{name!r} ({meaning})" for name, meaning in TARGET_DESCRIPTIONS.items()]
+    rule = f"must be {', '.join(choices[:-1])} or {choices[-1]}"
     target = require_text(value, field, rule)
     if target not in TARGETS:
         raise InputError(field, value, rule)
     return target
-
-
