@@ -19,6 +19,7 @@ from runbook_lib.checks import Verification
 from runbook_lib.errors import RunbookError
 from runbook_lib.plan import Plan
 from runbook_lib.step_run import StepReport, StepRun, begin_run
+from runbook_lib.steps import addresses
 from runbook_lib.steps.checklist import ChecklistItem, describe_item
 
 
@@ -163,7 +164,7 @@ class NotebookStep:
 
         console_steps = [
             widgets.ConsoleStep(
-                change.address, change.detail,
+                addresses.title_of(change.address), change.detail,
                 (lambda step=change.operation: run.play_console_step(step)) if run.ctx.is_sandbox else None,
             )
             for change in plan.console_changes

@@ -49,8 +49,8 @@ def test_sandbox_console_steps_have_clearly_labelled_simulate_buttons_that_play_
     controls = run._apply_controls(plan, None, "Apply")
     labels = [button.description for button in buttons_in(controls)]
     assert labels == [
-        f"Simulate the console step (sandbox): iam_root_mfa.{run.caller.account_id}",
-        f"Simulate the console step (sandbox): iam_root_access_keys.{run.caller.account_id}",
+        "Simulate the console step (sandbox): root user MFA",
+        "Simulate the console step (sandbox): root user access keys",
     ]
     for button in buttons_in(controls):
         button.click()

@@ -127,3 +127,42 @@ def cli_profile_address(profile_name: str) -> str:
 def sign_in_address(session_name: str) -> str:
     """Return the address of an sso-session's cached sign-in (its token)."""
     return address("sso_token", session_name)
+
+
+# --- addresses in words, for buttons and headings ----------------------------------------------
+
+KIND_TITLES = {
+    "cli_profile": "AWS CLI profile",
+    "iam_credential_report": "IAM credential report",
+    "iam_role": "IAM role",
+    "iam_root_access_keys": "root user access keys",
+    "iam_root_mfa": "root user MFA",
+    "identitystore_group": "Identity Center group",
+    "identitystore_group_membership": "group membership",
+    "identitystore_user": "Identity Center user",
+    "organizations_organization": "AWS Organization",
+    "sso_account_assignment": "account assignment",
+    "sso_instance": "IAM Identity Center",
+    "sso_managed_policy_attachment": "managed policy",
+    "sso_permission_set": "permission set",
+    "sso_permission_set_inline_policy": "inline policy",
+    "sso_permission_set_provisioning": "provisioning",
+    "sso_token": "sign-in",
+    "sts_caller_identity": "caller",
+}
+"""What each kind of address is called in words."""
+
+_NAMED_BY_ACCOUNT = frozenset({"iam_root_mfa", "iam_root_access_keys", "iam_credential_report", "organizations_organization"})
+"""Kinds whose name is just the account id: the words say enough without it."""
+
+
+def title_of(address_text: str) -> str:
+    """Return an address in words for a person: ``iam_root_mfa.123456789012`` is "root user MFA",
+    ``sso_instance.us-east-1`` is "IAM Identity Center (us-east-1)"."""
+    kind, _, name = address_text.partition(".")
+    title = KIND_TITLES.get(kind)
+    if title is None:
+        return address_text
+    if kind in _NAMED_BY_ACCOUNT or not name:
+        return title
+    return f"{title} ({name})"

@@ -39,7 +39,7 @@ def test_secure_root_simulate_buttons_then_check_again_shows_root_mfa_passing(la
     page = lab.page
 
     with lab.explaining("The plan table should list the root MFA console step"):
-        plan_table = page.locator(".jp-RenderedHTMLCommon table", has_text="root user MFA").first
+        plan_table = page.locator(".jp-RenderedHTMLCommon table", has_text="iam_root_mfa").first
         expect(plan_table).to_be_visible()
     plan_table.evaluate("table => table.scrollIntoView({block: 'start'})")
     lab.screenshot("plan-and-buttons.png")
