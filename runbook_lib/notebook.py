@@ -12,6 +12,7 @@ widgets get plain data and callables, the ``StepRun`` (no UI) does the work.
 from __future__ import annotations
 
 import datetime
+from functools import partial
 from typing import Any, Callable
 
 from runbook_lib import widgets
@@ -78,6 +79,16 @@ SANDBOX_EXAMPLES: dict[str, Any] = {
 """Example values for empty fields in the sandbox only (see ``NotebookStep.with_sandbox_examples``)."""
 
 
+_LIVE_CONTROLS: dict[str, list[Any]] = {}
+"""The Apply controls shown per step, so that a newer plan of the step can retire the older ones."""
+
+
+def retire_controls(step: str, reason: str) -> None:
+    """Disable the buttons shown with earlier plans of ``step``."""
+    for controls in _LIVE_CONTROLS.pop(step, []):
+        widgets.retire(controls, reason)
+
+
 class NotebookStep:
     """A step's run as its notebook shows it: plan table, apply controls, checklist, verification.
 
@@ -87,6 +98,7 @@ class NotebookStep:
 
     def __init__(self, run: StepRun) -> None:
         self.run = run
+        self._replan: Callable[[], Plan] | None = None
 
     @property
     def ctx(self) -> Any:
@@ -123,9 +135,20 @@ class NotebookStep:
         """The sandbox's client, or None on a real account."""
         return self.run.sandbox
 
-    def show_plan(self, plan: Plan) -> Plan:
-        """Display the plan as a table and note it in the report."""
+    def show_plan(self, plan: Plan, *, replan: Callable[[], Plan] | None = None) -> Plan:
+        """Display the plan as a table and note it in the report.
+
+        The controls shown with an earlier plan of this step (a cell run again) are retired:
+        only the plan on the screen now can be applied.
+
+        Args:
+            plan: The plan to show.
+            replan: Reads the account again and plans (see ``steps.planners``); an Apply button
+                runs it first and applies only when the plan is still the one shown.
+        """
         self.run.record_plan(plan)
+        self._replan = replan
+        retire_controls(self.run.step, "a newer plan is shown below")
         if plan.is_empty:
             display(f"{self.run.step}: nothing to change; this step is already done.")
         else:
@@ -138,7 +161,8 @@ class NotebookStep:
         Args:
             plan: The plan shown by ``show_plan``.
             apply_api: Makes the plan's API changes and returns what it did; None when the step
-                has only console changes.
+                has only console changes. Bind its arguments now (``functools.partial``): a
+                button pressed later must act on this plan, not on what the kernel holds then.
             label: The interactive button's label.
         """
         run = self.run
@@ -151,21 +175,44 @@ class NotebookStep:
         elif run.headless:
             display("Plan only (apply=False): nothing was changed.")
         else:
-            display(self._apply_controls(plan, apply_api, label))
+            controls = self._apply_controls(plan, apply_api, label)
+            _LIVE_CONTROLS.setdefault(run.step, []).append(controls)
+            display(controls)
 
     def _apply_controls(self, plan: Plan, apply_api: Callable[[], list[str]] | None, label: str) -> Any:
-        """Return the plan's buttons: apply the API changes; in the sandbox, simulate each console step."""
-        run = self.run
+        """Return the plan's buttons: apply the API changes; in the sandbox, simulate each console step.
+
+        Each button is bound to ``plan`` and re-reads the account before it acts.
+        """
+        run, replan = self.run, self._replan
+
+        def unchanged() -> widgets.NotDone | None:
+            if replan is None:
+                return None
+            now = replan()
+            if now.to_json() == plan.to_json():
+                return None
+            return widgets.NotDone(
+                "The account changed since this plan was shown, so nothing was applied. The plan now:\n"
+                f"{now.describe()}\nRun the plan cell again to see it as a table and apply it."
+            )
+
         on_apply = None
         if plan.api_changes:
-            def on_apply() -> str:
+            def on_apply() -> Any:
+                refused = unchanged()
+                if refused is not None:
+                    return refused
                 run.apply_now(plan.only(plan.api_changes), apply_api, play_console=False)
                 return run.describe_applied()
+
+        def simulate(step: str) -> str:
+            return run.play_console_step(step)
 
         console_steps = [
             widgets.ConsoleStep(
                 addresses.title_of(change.address), change.detail,
-                (lambda step=change.operation: run.play_console_step(step)) if run.ctx.is_sandbox else None,
+                partial(simulate, change.operation) if run.ctx.is_sandbox else None,
             )
             for change in plan.console_changes
         ]

@@ -15,17 +15,18 @@ import ipywidgets
 from runbook_lib.errors import RunbookError
 
 
-def action_button(label: str, action: Callable[[], Any], *, style: str = "") -> ipywidgets.VBox:
+def action_button(label: str, action: Callable[[], Any], *, style: str = "", once: bool = False) -> ipywidgets.VBox:
     """Return a button that runs ``action`` and shows its result (or its error) beneath it.
 
     Each press replaces the previous result. While the action runs the button is disabled and
-    says so, so a double click runs it once.
+    says so, so a double click runs it once. With ``once``, a press that succeeded leaves the
+    button disabled: an Apply that worked is not sent again.
     """
     button = ipywidgets.Button(description=label, button_style=style, layout=ipywidgets.Layout(width="auto"))
     output = ipywidgets.Output()
 
     def on_click(_: ipywidgets.Button) -> None:
-        if button.disabled:  # a second click queued while the first one ran
+        if button.disabled:  # a second click queued while the first one ran, or a retired button
             return
         button.disabled = True
         button.description = f"{label} (working...)"
@@ -43,12 +44,36 @@ def action_button(label: str, action: Callable[[], Any], *, style: str = "") -> 
                 except RunbookError as error:
                     failure = error
         finally:
-            button.disabled = False
-            button.description = label
-        show_result(output, result, failure)
+            done = once and failure is None and not isinstance(result, NotDone)
+            button.disabled = done
+            button.description = f"{label} (done)" if done else label
+        show_result(output, result.message if isinstance(result, NotDone) else result, failure)
 
     button.on_click(on_click)
     return ipywidgets.VBox([button, output])
+
+
+@dataclass(frozen=True)
+class NotDone:
+    """What an action returns when it decided not to act (the button stays usable).
+
+    Attributes:
+        message: Why, and what to do instead.
+    """
+
+    message: str
+
+
+def retire(controls: ipywidgets.Widget, reason: str) -> None:
+    """Disable every button inside ``controls`` and say why (e.g. a newer plan was shown)."""
+    if isinstance(controls, ipywidgets.Button):
+        controls.disabled = True
+        controls.tooltip = reason
+        if not controls.description.endswith(")"):
+            controls.description = f"{controls.description} ({reason})"
+        return
+    for child in getattr(controls, "children", ()):
+        retire(child, reason)
 
 
 def show_result(output: ipywidgets.Output, result: Any, failure: RunbookError | None) -> None:
@@ -86,11 +111,13 @@ def apply_controls(
     and, per console change, its guide and, in the sandbox, a clearly labelled simulate button."""
     controls: list[ipywidgets.Widget] = []
     if on_apply is not None:
-        controls.append(action_button(label, on_apply, style="primary"))
+        controls.append(action_button(label, on_apply, style="primary", once=True))
     for step in console_steps:
         controls.append(ipywidgets.HTML(f"<b>Console step: {step.title}</b><br>{step.guide}"))
         if step.on_simulate is not None:
-            controls.append(action_button(f"Simulate the console step (sandbox): {step.title}", step.on_simulate, style="warning"))
+            controls.append(action_button(
+                f"Simulate the console step (sandbox): {step.title}", step.on_simulate, style="warning", once=True,
+            ))
     return ipywidgets.VBox(controls)
 
 

@@ -196,3 +196,76 @@ def test_the_form_saves_the_environment_target_and_says_who_it_acts_as(sandbox, 
     buttons_in(form)[0].click()
     assert "Saved. Acting on account 123456789012 in us-east-1 as arn:aws:sts::" in shown_text(form)
     assert load_settings().target == "environment"
+
+
+def shown_controls(monkeypatch) -> list[object]:
+    """Capture what ``runbook_lib.notebook`` displays; return the list it fills."""
+    import runbook_lib.notebook as notebook_module
+
+    shown: list[object] = []
+    monkeypatch.setattr(notebook_module, "display", lambda *objects: shown.extend(objects))
+    return shown
+
+
+def test_an_apply_button_applies_its_own_plan_once_and_stays_done(sandbox, monkeypatch):
+    from functools import partial
+
+    from runbook_lib.steps import planners
+
+    shown = shown_controls(monkeypatch)
+    run = begin_step("02_enable_identity_center", target="sandbox")
+    state = identity_center.read_identity_center_state(run.ctx, run.caller.account_id)
+    plan = run.show_plan(
+        identity_center.plan_identity_center(state),
+        replan=partial(planners.plan_identity_center_now, run.ctx, run.caller.account_id),
+    )
+    run.apply(plan, partial(identity_center.apply_identity_center, run.ctx, plan, run.caller.account_id))
+    controls = shown[-1]
+    apply_button = buttons_in(controls)[0]
+    apply_button.click()
+    apply_button.click()  # a second press of an Apply that worked sends nothing
+    assert apply_button.disabled and apply_button.description.endswith("(done)")
+    assert sum(1 for call in run.ctx.recorder.calls if str(call) == "organizations:CreateOrganization") == 1
+    assert "Created organization" in shown_text(controls)
+
+
+def test_an_old_apply_button_is_retired_when_the_plan_cell_runs_again(sandbox, monkeypatch):
+    from functools import partial
+
+    shown = shown_controls(monkeypatch)
+    run = begin_step("02_enable_identity_center", target="sandbox")
+    state = identity_center.read_identity_center_state(run.ctx, run.caller.account_id)
+    first = run.show_plan(identity_center.plan_identity_center(state))
+    run.apply(first, partial(identity_center.apply_identity_center, run.ctx, first, run.caller.account_id))
+    old_controls = shown[-1]
+    run.show_plan(identity_center.plan_identity_center(state))  # the person re-runs the plan cell
+    old_button = buttons_in(old_controls)[0]
+    assert old_button.disabled and "newer plan" in old_button.description
+    old_button.click()
+    assert identity_center.read_organization(run.ctx) is None  # the retired button did nothing
+
+
+def test_a_plan_is_not_applied_when_the_account_changed_since_it_was_shown(sandbox, monkeypatch):
+    from functools import partial
+
+    import boto3
+
+    from runbook_lib.steps import planners
+
+    shown = shown_controls(monkeypatch)
+    run = begin_step("02_enable_identity_center", target="sandbox")
+    state = identity_center.read_identity_center_state(run.ctx, run.caller.account_id)
+    plan = run.show_plan(
+        identity_center.plan_identity_center(state),
+        replan=partial(planners.plan_identity_center_now, run.ctx, run.caller.account_id),
+    )
+    run.apply(plan, partial(identity_center.apply_identity_center, run.ctx, plan, run.caller.account_id))
+    boto3.client(  # someone else creates the organization meanwhile
+        "organizations", endpoint_url=sandbox.url, region_name="us-east-1",
+        aws_access_key_id="sandbox", aws_secret_access_key="sandbox",
+    ).create_organization(FeatureSet="ALL")
+    apply_button = buttons_in(shown[-1])[0]
+    apply_button.click()
+    assert "The account changed since this plan was shown, so nothing was applied" in shown_text(shown[-1])
+    assert not apply_button.disabled  # not done: the person can re-run the plan cell
+    assert not any(str(call) == "organizations:CreateOrganization" for call in run.ctx.recorder.calls)

@@ -33,7 +33,7 @@ from runbook_lib.awsconfig.sections import check_portal_region, portal_region
 from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
 from runbook_lib.errors import ConfigFileError, InputError
 from runbook_lib.paths import sandbox_config_file
-from runbook_lib.plan import Plan
+from runbook_lib.plan import Plan, apply_plan
 from runbook_lib.steps import identity_center
 
 STEP_ID = "05_configure_aws_cli"
@@ -438,6 +438,15 @@ def plan_profiles(
         profiles, sessions, path=path, replace_conflicts=replace_conflicts, allow_session_moves=True
     )
     return config_plan.to_plan(STEP_ID), config_plan
+
+
+def apply_profiles(plan: Plan, config_plan: ConfigPlan) -> list[str]:
+    """Write the plan's sections into the file, each through :data:`APPLIERS`.
+
+    The writer refuses a file that changed since ``config_plan`` read it, so a plan is only ever
+    applied to the file it was made from.
+    """
+    return apply_plan(plan, APPLIERS, awsconfig.ConfigWriter.for_plan(config_plan))
 
 
 def verify_profiles(path: Path, profiles: list[SsoProfile], sessions: list[SsoSession]) -> Verification:
