@@ -10,9 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from runbook_lib import runner
 from runbook_lib.aws import AwsContext, CallRecorder
 from runbook_lib.awsconfig import ConfigWriter
-from runbook_lib.errors import InputError
+from runbook_lib.errors import InputError, PrerequisiteMissingError, ProfileNotWrittenError
 from runbook_lib.plan import apply_plan
 from runbook_lib.sandbox import SandboxClient
 from runbook_lib.step_run import begin_run
@@ -22,9 +23,10 @@ from runbook_lib.sso_login import login_with_device_code, token_cache_path
 from sandbox_seeds import prepare_account_for
 from sso_setup import ACCOUNT_ID, REGION, set_up_people
 from aws_guard import refuse_every_aws_call
-from notebook_cells import run_notebook_cells
+from notebook_cells import NOTEBOOKS, run_notebook_cells
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+STEP = "06_verify_developer_access"
 
 
 @pytest.fixture
@@ -40,11 +42,46 @@ def test_reads_the_profile_and_its_session_as_botocore_does(settings):
     assert settings.start_url.startswith("https://d-") and settings.sso_region == "us-east-1"
 
 
-@pytest.mark.parametrize("profile", ["missing", "admin oops"])
-def test_a_missing_or_bad_profile_names_the_field(settings, profile):
+def test_a_bad_profile_name_names_the_field(settings):
     with pytest.raises(InputError) as refused:
-        developer_access.read_profile_settings(sandbox_config_file(), profile)
+        developer_access.read_profile_settings(sandbox_config_file(), "admin oops")
     assert refused.value.field == "developer_profile"
+
+
+def test_a_profile_not_written_yet_waits_for_step_05(tmp_path):
+    """No config file yet, or one with only other profiles (the first-time path writes only the
+    Admin's; a person's own file has theirs): the profile is step 05's to write, so the step waits."""
+    missing = tmp_path / "config"
+    with pytest.raises(ProfileNotWrittenError) as waiting:
+        developer_access.read_profile_settings(missing, "ada-developer")
+    assert isinstance(waiting.value, PrerequisiteMissingError)  # a plan-only run counts it as waiting
+    assert (waiting.value.field, waiting.value.known) == ("developer_profile", ())
+    assert "05_configure_aws_cli" in waiting.value.advice
+
+    missing.write_text("[default]\nregion = eu-west-1\n\n[profile admin]\nregion = us-east-1\n")
+    with pytest.raises(ProfileNotWrittenError) as waiting:
+        developer_access.read_profile_settings(missing, "ada-developer")
+    assert waiting.value.known == ("admin", "default") and "profiles found: admin, default" in waiting.value.message
+
+
+@pytest.mark.parametrize("typo", ["ada-develper", "Ada-developer", "ada-developers"])
+def test_a_typo_of_a_written_profile_is_an_input_error_not_a_wait(settings, typo):
+    """Waiting for step 05 would never end for a name one typo away from a profile the file has."""
+    with pytest.raises(InputError) as refused:
+        developer_access.read_profile_settings(sandbox_config_file(), typo)
+    assert not isinstance(refused.value, PrerequisiteMissingError)
+    assert refused.value.field == "developer_profile" and "did you mean 'ada-developer'?" in refused.value.rule
+
+
+@pytest.mark.parametrize(("wanted", "known", "close"), [
+    ("ada-develper", ["ada-developer", "admin"], "ada-developer"),
+    ("ADMIN", ["admin"], "admin"),
+    ("bob-developer", ["ada-developer", "admin"], ""),  # another developer's profile, not a typo
+    ("ada-developer", ["admin", "default"], ""),
+    ("ada-developer", [], ""),
+])
+def test_find_close_profile_name(wanted, known, close):
+    assert developer_access.find_close_profile_name(wanted, known) == close
 
 
 def test_a_plain_profile_is_not_an_sso_profile(tmp_path):
@@ -179,3 +216,20 @@ def test_the_first_time_path_notebook_05_then_06_with_target_none(sandbox: Sandb
         "sso:GetRoleCredentials", "sts:GetCallerIdentity"}
     shown = capsys.readouterr().out
     assert f":assumed-role/{people.reserved_role_name('Developer')}/dev" in shown
+
+
+def test_plan_only_on_a_half_built_account_ends_step_06_waiting_for_step_05(sandbox, tmp_path):
+    """Steps 01-02 applied, nothing after: no user, no profile. A plan-only run of step 06 waits."""
+    prepare_account_for("03_create_admin_user", sandbox)
+    assert not sandbox_config_file().exists()
+    with pytest.raises(ProfileNotWrittenError) as waiting:
+        run_notebook_cells(STEP, {"target": "sandbox", "headless": True, "apply": False})
+    assert waiting.value.profile == "ada-developer"
+
+    # The runner's view: the notebook in a kernel of its own, as `--plan-only` runs it.
+    notebook, report_file = NOTEBOOKS / f"{STEP}.ipynb", tmp_path / "reports" / f"{STEP}.json"
+    parameters = runner.parameters_for(notebook, runner.load_parameters(None), apply=False, summary_file=report_file)
+    outcome = runner.run_notebook(notebook, tmp_path / notebook.name, parameters)
+    assert outcome.waiting and outcome.error.startswith("ProfileNotWrittenError"), outcome.error
+    assert runner.run_succeeded([outcome], plan_only=True) and not runner.run_succeeded([outcome], plan_only=False)
+    assert json.loads(report_file.read_text(encoding="utf-8"))["error"].startswith("ProfileNotWrittenError")

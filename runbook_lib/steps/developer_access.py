@@ -7,6 +7,7 @@ profile alone and asks STS who it is: the developer's ``AWSReservedSSO_`` role, 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import botocore.session
 from runbook_lib import validate
 from runbook_lib.aws import AwsContext, CallRecorder, point_session_at, translating_aws_errors
 from runbook_lib.checks import FAIL, PASS, Check, Verification
-from runbook_lib.errors import InputError
+from runbook_lib.errors import InputError, ProfileNotWrittenError
 from runbook_lib.plan import CREATE, REPLACE, Applier, Change, Plan
 from runbook_lib.sso_login import DevicePrompt, login_with_device_code, token_cache_path, write_token_cache
 from runbook_lib.steps import addresses
@@ -36,6 +37,9 @@ NOT_SIGNED_IN = (
 """What botocore raises for a profile with no (or an expired) sign-in: a FAIL to show, not a crash."""
 TOKEN_MARGIN = timedelta(minutes=15)
 """botocore refreshes a token within 15 minutes of its expiry; one closer than that is renewed."""
+TYPO_SIMILARITY = 0.85
+"""How alike (difflib's ratio, ignoring case) a missing profile's name and one the config file
+has must be to count as a typo of it: ``ada-develper`` is (0.96), ``bob-developer`` is not (0.77)."""
 
 
 @dataclass(frozen=True)
@@ -53,17 +57,32 @@ class SsoProfileSettings:
 def read_profile_settings(config_path: Path, profile_name: str) -> SsoProfileSettings:
     """Read an ``aws configure sso`` profile (and its sso-session) the way botocore reads it.
 
+    A profile that is not in the file is usually one step 05 has not written yet (a plan-only
+    run on a half-built account): the step waits for step 05. Only a name one typo away from a
+    profile the file has is taken for a mistake in the parameter, since waiting would not end.
+
     Raises:
-        InputError: naming ``developer_profile`` when the profile is missing or is not an
-            sso-session profile (step 05 writes one).
+        ProfileNotWrittenError: when the file (or no file yet) has no such profile and none
+            with a name close to it: step 05 writes it.
+        InputError: naming ``developer_profile`` when the name is not a profile name, is a typo
+            of a profile the file has, or the profile is not an sso-session profile (step 05
+            writes one).
     """
     validate.validate_profile_name(profile_name, field="developer_profile")
     reader = botocore.session.Session()
     reader.set_config_variable("config_file", str(config_path))
     config = reader.full_config
-    profile = config.get("profiles", {}).get(profile_name)
+    profiles = config.get("profiles", {})
+    profile = profiles.get(profile_name)
     if profile is None:
-        raise InputError("developer_profile", profile_name, f"no such profile in {config_path}; run step 05 first")
+        close = find_close_profile_name(profile_name, list(profiles))
+        if close:
+            raise InputError(
+                "developer_profile", profile_name,
+                f"no such profile in {config_path}; did you mean {close!r}? (If {profile_name!r} is a "
+                "new profile, apply step 05 first.)",
+            )
+        raise ProfileNotWrittenError("developer_profile", profile_name, config_path, list(profiles))
     session = config.get("sso_sessions", {}).get(profile.get("sso_session", ""))
     if session is None or not {"sso_account_id", "sso_role_name"} <= set(profile):
         raise InputError(
@@ -74,6 +93,16 @@ def read_profile_settings(config_path: Path, profile_name: str) -> SsoProfileSet
         profile_name, profile["sso_session"], session["sso_start_url"], session["sso_region"],
         profile["sso_account_id"], profile["sso_role_name"],
     )
+
+
+def find_close_profile_name(wanted: str, known: list[str]) -> str:
+    """Return the known profile name ``wanted`` looks like a typo of, or "" when none is close.
+
+    Pure. Case is ignored (``Ada-developer`` is a typo of ``ada-developer``).
+    """
+    by_folded = {name.casefold(): name for name in known}
+    close = difflib.get_close_matches(wanted.casefold(), list(by_folded), n=1, cutoff=TYPO_SIMILARITY)
+    return by_folded[close[0]] if close else ""
 
 
 def cached_token_expiry(settings: SsoProfileSettings) -> datetime | None:
