@@ -128,6 +128,35 @@ class NoAwsAccessError(PrerequisiteMissingError):
         )
 
 
+class ProfileNotWrittenError(PrerequisiteMissingError):
+    """Raised when a step needs an AWS CLI profile that step 05 has not written yet.
+
+    A plan-only run on a half-built account (no profile yet) stops at such a step as waiting,
+    not failed: applying step 05's plan writes the profile. A name that is one typo away from a
+    profile the file has is an ``InputError`` instead: waiting would never end.
+
+    Attributes:
+        field: The parameter that names the profile, e.g. ``developer_profile``.
+        profile: The profile's name.
+        config_path: The AWS CLI config file looked in.
+        known: The profiles that file has (none when it does not exist yet).
+    """
+
+    def __init__(self, field: str, profile: str, config_path: Path, known: Sequence[str]) -> None:
+        self.field = field
+        self.profile = profile
+        self.config_path = config_path
+        self.known = tuple(sorted(known))
+        listed = ", ".join(self.known) or "none"
+        super().__init__(
+            f"The AWS CLI config file {config_path} has no profile {profile!r} yet (profiles found: {listed}).",
+            advice=(
+                "Apply step 05 (05_configure_aws_cli), which writes it, then run this step again; if "
+                f"the profile has another name, set `{field}` to it."
+            ),
+        )
+
+
 class CredentialsNotFoundError(RunbookError):
     """Raised when the target is ``environment`` and the AWS SDK finds no credentials.
 

@@ -6,6 +6,8 @@ device authorization for the access portal's URL, show the person a link and a c
 ``CreateToken`` until the person has signed in and clicked "Allow". The token is then written to
 ``~/.aws/sso/cache/<sha1(session name)>.json``, where botocore looks for an ``[sso-session]``'s
 token. The sandbox answers the same calls; there ``approve`` plays the person's click.
+``read_token_cache`` reads such a file back, and ``sso_portal_client`` asks the portal, with the
+token alone, what it reaches: whose sign-in is cached.
 
 The library never prints: ``on_prompt`` decides how the link and the code are shown. Tokens and
 client secrets are never in a ``repr`` (and so never in a notebook output by accident).
@@ -48,7 +50,7 @@ CACHE_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 """How the AWS CLI writes ``expiresAt`` and ``registrationExpiresAt``: UTC, with a Z."""
 
 OIDC_CONFIG = botocore.config.Config(
-    signature_version=UNSIGNED,  # sso-oidc's calls are unsigned: no credentials needed yet
+    signature_version=UNSIGNED,  # sso-oidc's and the portal's calls are unsigned: no credentials needed yet
     retries={"mode": "standard", "total_max_attempts": 3},
 )
 
@@ -124,6 +126,19 @@ def sso_oidc_client(session: Any, *, region: str, endpoint_url: str | None = Non
     if endpoint_url is None:
         endpoint_url = getattr(session, "endpoint_url", None)
     return boto_session.client("sso-oidc", region_name=region, endpoint_url=endpoint_url, config=OIDC_CONFIG)
+
+
+def sso_portal_client(session: Any, *, region: str, endpoint_url: str | None = None) -> Any:
+    """Return an unsigned client of the SSO portal API (``sso``) in ``region``.
+
+    The portal's calls carry the access token in a header and are never signed (botocore's
+    model marks them unauthenticated): a person with no AWS credentials yet can ask which
+    roles their sign-in reaches. Arguments as ``sso_oidc_client``'s.
+    """
+    boto_session: boto3.Session = getattr(session, "session", session)
+    if endpoint_url is None:
+        endpoint_url = getattr(session, "endpoint_url", None)
+    return boto_session.client("sso", region_name=region, endpoint_url=endpoint_url, config=OIDC_CONFIG)
 
 
 @translating_aws_errors
@@ -284,6 +299,57 @@ def format_cache_timestamp(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("cache timestamps need a timezone-aware datetime")
     return moment.astimezone(timezone.utc).strftime(CACHE_TIMESTAMP_FORMAT)
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    """A sign-in found in the token cache: what it is for, until when, and the token itself.
+
+    Only ``read_token_cache`` makes one; the token is there to ask the portal with, and is never
+    in the repr.
+
+    Attributes:
+        start_url: The access portal it signs in to, as the cache says.
+        region: Identity Center's region, as the cache says ("" when missing).
+        expires_at: When the access token expires (UTC).
+        access_token: The bearer token (never in the repr).
+    """
+
+    start_url: str
+    region: str
+    expires_at: datetime
+    access_token: str = field(repr=False)
+
+
+def read_token_cache(session_name: str) -> CachedToken | None:
+    """Return the cached sign-in of an ``[sso-session]``, or None when there is no usable one.
+
+    None when the file is missing or unreadable, is not JSON, or lacks the access token or a
+    readable ``expiresAt`` (botocore cannot use such a file either). Reads ``HOME`` as it is now.
+
+    Raises:
+        InputError: naming ``session_name`` when it cannot name an sso-session.
+    """
+    session_name = validate.validate_profile_name(session_name, field="session_name")
+    try:
+        cached = json.loads(token_cache_path(session_name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(cached, dict):
+        return None
+    access_token, expires_at = cached.get("accessToken"), cached.get("expiresAt")
+    if not isinstance(access_token, str) or not access_token or not isinstance(expires_at, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:  # botocore reads a zone-less expiresAt as UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return CachedToken(
+        start_url=str(cached.get("startUrl", "")), region=str(cached.get("region", "")),
+        expires_at=moment, access_token=access_token,
+    )
 
 
 def write_token_cache(

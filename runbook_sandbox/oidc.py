@@ -17,7 +17,8 @@ sandbox answers the three the way AWS does, errors included (``rest_json``):
   ``sso-session`` does), and ``CreateToken`` with ``grantType=refresh_token`` renews it.
 
 The person's part is played by ``approve_device`` (``POST /_sandbox/console/approve-device``), or in
-a browser on the page ``GET /_sandbox/device?user_code=...``, which lists the identity store's users.
+a browser on the page ``GET /_sandbox/device?user_code=...``, which asks for the user name (typed,
+as on the real portal: nobody is preselected) and refuses a user the identity store does not have.
 Everything lives in ``SIGN_IN``, cleared on every reset; codes and tokens come from ``secrets``,
 never from moto's seeded random stream, so seeded ids do not shift when someone signs in.
 """
@@ -429,7 +430,12 @@ code{{font-size:1.4rem;letter-spacing:.1rem}}button{{margin-right:.5rem;padding:
 
 
 def device_page(user_code: str) -> Answer:
-    """Return the page where a person approves or denies a sign-in request in the browser."""
+    """Return the page where a person signs in and approves or denies a sign-in request.
+
+    As on the real portal the page asks who is signing in: a user name is typed, nobody is
+    preselected, so a sign-in is never approved as someone by accident (a token is its
+    approver's, whatever the tool that asked for it meant).
+    """
     if not user_code:
         return html_answer(PAGE.format(content=(
             "<form method='get' action='/_sandbox/device'><label>Code shown by the tool: "
@@ -438,32 +444,59 @@ def device_page(user_code: str) -> Answer:
         )))
     with SIGN_IN.lock:
         device = SIGN_IN.device_by_user_code(user_code)
-        problem = (
-            "No sign-in request has this code." if device is None
-            else "This code has expired: start the sign-in again." if time.monotonic() >= device.expires_at
-            else f"This request was already {device.decision}." if device.decision != "pending"
-            else ""
-        )
+        problem = device_problem(device)
         if device is None or problem:
             return html_answer(PAGE.format(content=f"<p>{html.escape(problem)}</p>"), status=409)
-        users = sorted(identity_store_users(device.instance))
-    options = "".join(f"<option>{html.escape(name)}</option>" for name in users)
-    code = html.escape(device.user_code)
-    return html_answer(PAGE.format(content=(
+        code = device.user_code
+    return html_answer(PAGE.format(content=sign_in_form(code)))
+
+
+def device_problem(device: DeviceAuthorization | None) -> str:
+    """Return why a sign-in request can no longer be decided on the page, or "" when it can."""
+    if device is None:
+        return "No sign-in request has this code."
+    if time.monotonic() >= device.expires_at:
+        return "This code has expired: start the sign-in again."
+    if device.decision != "pending":
+        return f"This request was already {device.decision}."
+    return ""
+
+
+def sign_in_form(user_code: str, *, refusal: str = "", user: str = "") -> str:
+    """Return the sign-in form for a pending request; with ``refusal``, the reason it was refused."""
+    code = html.escape(user_code)
+    refused = f"<p role='alert'><strong>{html.escape(refusal)}</strong></p>" if refusal else ""
+    return (
         f"<p>A tool asks to act for you with the code <code>{code}</code>. "
         "Check that it is the code the tool shows.</p>"
+        f"{refused}"
         "<form method='post' action='/_sandbox/device'>"
         f"<input type='hidden' name='user_code' value='{code}'>"
-        f"<p><label>Sign in as <select name='user'>{options}</select></label></p>"
+        "<p><label>User name <input name='user' autocomplete='username' required autofocus "
+        f"value='{html.escape(user, quote=True)}'></label></p>"
+        "<p><small>Sign in as the person the tool's profile is for: the token will be theirs.</small></p>"
         "<button name='decision' value='allow' type='submit'>Allow</button>"
         "<button name='decision' value='deny' type='submit'>Deny</button></form>"
-    )))
+    )
 
 
 def submit_device_page(form: Mapping[str, str]) -> Answer:
-    """Answer the page's form: approve or deny, then say what happened."""
+    """Answer the page's form: sign in as the user typed and approve or deny, then say what happened.
+
+    A blank or unknown user name is refused and the form shown again, the request still
+    pending; an unknown, expired or decided code is refused outright.
+    """
+    user_code, user = form.get("user_code", ""), form.get("user", "").strip()
+    with SIGN_IN.lock:
+        device = SIGN_IN.device_by_user_code(user_code) if user_code else None
+        problem = device_problem(device)
+        if device is None or problem:
+            return html_answer(PAGE.format(content=f"<p>{html.escape(problem)}</p>"), status=409)
+        if not user or user not in identity_store_users(device.instance):
+            refusal = "Type your user name." if not user else f"No user named {user!r} can sign in to this portal."
+            return html_answer(PAGE.format(content=sign_in_form(device.user_code, refusal=refusal, user=user)), status=409)
     try:
-        done = approve_device(form.get("user_code", ""), form.get("user", ""), deny=form.get("decision") == "deny")
+        done = approve_device(user_code, user, deny=form.get("decision") == "deny")
     except ConsoleStepRefused as refused:
         return html_answer(PAGE.format(content=f"<p>{html.escape(str(refused))}</p>"), status=409)
     return html_answer(PAGE.format(content=f"<p>{html.escape(done)} You can close this window.</p>"))

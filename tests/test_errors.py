@@ -30,6 +30,8 @@ EXAMPLES: dict[type[RunbookError], RunbookError] = {
     errors.PrerequisiteMissingError: errors.PrerequisiteMissingError("Step 02 first.", advice="Run 02."),
     errors.IdentityCenterNotEnabledError: errors.IdentityCenterNotEnabledError("eu-west-1"),
     errors.NoAwsAccessError: errors.NoAwsAccessError("03_create_admin_user"),
+    errors.ProfileNotWrittenError: errors.ProfileNotWrittenError(
+        "developer_profile", "ada-developer", Path("/tmp/config"), ["admin", "default"]),
     errors.CredentialsNotFoundError: errors.CredentialsNotFoundError("environment"),
     errors.OrganizationConflictError: errors.OrganizationConflictError("123456789012", "999999999999"),
     errors.ProfileNotFoundError: errors.ProfileNotFoundError("admin", ["default", "dev"]),

@@ -313,7 +313,17 @@ def test_approval_refusal_is_http_409(people: IdentityCenterPeople) -> None:
     assert caught.value.code == 409
 
 
-def test_device_page_lists_the_users_and_its_form_approves(
+def submit_device_form(device: dict[str, Any], **fields: str) -> tuple[int, str]:
+    """Post the device page's form as a browser would; return the status and the page."""
+    form = urllib.parse.urlencode({"user_code": device["userCode"], "decision": "allow", **fields}).encode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(device["verificationUri"], data=form), timeout=10) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode("utf-8")
+
+
+def test_device_page_asks_who_signs_in_with_nobody_preselected_and_approves_as_that_user(
     people: IdentityCenterPeople, oidc: Any, portal: Any
 ) -> None:
     people.sandbox.configure_sign_in(interval_seconds=0)
@@ -323,15 +333,51 @@ def test_device_page_lists_the_users_and_its_form_approves(
         page = response.read().decode("utf-8")
         assert response.headers["Content-Type"].startswith("text/html")
     assert device["userCode"] in page
-    assert re.findall(r"<option>([^<]+)</option>", page) == ["builder", "dev", "visitor"]
+    assert "<select" not in page and "<option" not in page  # no list of users, nobody chosen for you
+    assert re.search(r"<input name='user' [^>]*required[^>]*value=''>", page)
+    assert "builder" not in page and "visitor" not in page  # the identity store's users are not shown
     assert "value='allow'" in page and "value='deny'" in page
 
-    form = urllib.parse.urlencode({"user_code": device["userCode"], "user": "builder", "decision": "allow"}).encode()
-    with urllib.request.urlopen(urllib.request.Request(device["verificationUri"], data=form), timeout=10) as response:
-        assert "builder signed in to the access portal and allowed" in response.read().decode("utf-8")
+    status, done = submit_device_form(device, user="builder")
+    assert status == 200 and "builder signed in to the access portal and allowed" in done
     token = poll(oidc, client, device)
     roles = portal.list_account_roles(accessToken=token["accessToken"], accountId=ACCOUNT_ID)["roleList"]
     assert roles == [{"roleName": "Builder", "accountId": ACCOUNT_ID}]
+
+
+@pytest.mark.parametrize(("typed", "refusal"), [
+    ("nobody", "No user named &#x27;nobody&#x27; can sign in to this portal."),
+    ("  ", "Type your user name."),
+])
+def test_device_page_refuses_an_unknown_or_blank_user_and_the_request_stays_pending(
+    people: IdentityCenterPeople, oidc: Any, portal: Any, typed: str, refusal: str
+) -> None:
+    people.sandbox.configure_sign_in(interval_seconds=0)
+    client = register(oidc)
+    device = start(oidc, client, people.start_url)
+    status, page = submit_device_form(device, user=typed)
+    assert status == 409 and refusal in page
+    assert "name='user'" in page and device["userCode"] in page  # the form again, to type the name anew
+    with pytest.raises(oidc.exceptions.AuthorizationPendingException):
+        poll(oidc, client, device)
+
+    status, done = submit_device_form(device, user="dev")
+    assert status == 200 and "dev signed in to the access portal and allowed" in done
+    token = poll(oidc, client, device)
+    assert [role["roleName"] for role in portal.list_account_roles(
+        accessToken=token["accessToken"], accountId=ACCOUNT_ID)["roleList"]] == ["Developer"]
+
+
+def test_device_page_deny_denies_as_the_user_typed(people: IdentityCenterPeople, oidc: Any) -> None:
+    people.sandbox.configure_sign_in(interval_seconds=0)
+    client = register(oidc)
+    device = start(oidc, client, people.start_url)
+    status, done = submit_device_form(device, user="visitor", decision="deny")
+    assert status == 200 and "visitor signed in to the access portal and denied" in done
+    with pytest.raises(oidc.exceptions.AccessDeniedException):
+        poll(oidc, client, device)
+    status, page = submit_device_form(device, user="dev")
+    assert status == 409 and "This request was already denied." in page
 
 
 def test_device_page_for_an_unknown_code_says_so(people: IdentityCenterPeople) -> None:

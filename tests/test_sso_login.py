@@ -41,7 +41,10 @@ from runbook_lib.sso_login import (
     ClientRegistration,
     DevicePrompt,
     SsoToken,
+    CachedToken,
     login_with_device_code,
+    read_token_cache,
+    sso_portal_client,
     token_cache_path,
     write_token_cache,
 )
@@ -490,3 +493,35 @@ def test_cache_refuses_a_session_name_the_config_cannot_hold(home: Path) -> None
         write_token_cache(made_token(), session_name="dev [x]", start_url=STUB_START_URL, region=REGION)
     assert caught.value.field == "session_name"
     assert not (home / ".aws").exists()
+
+
+def test_read_token_cache_reads_back_what_was_written_and_never_shows_the_token(home: Path) -> None:
+    write_token_cache(made_token(), session_name="dev", start_url=STUB_START_URL, region=REGION)
+    cached = read_token_cache("dev")
+    assert cached == CachedToken(STUB_START_URL, REGION, datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc), "ACCESS-SECRET")
+    assert "ACCESS-SECRET" not in repr(cached) and "ACCESS-SECRET" not in str([cached])
+
+
+@pytest.mark.parametrize("content", [
+    None, "not json", "[]", json.dumps({"startUrl": STUB_START_URL, "expiresAt": "2099-01-01T00:00:00Z"}),
+    json.dumps({"startUrl": STUB_START_URL, "accessToken": "t", "expiresAt": "tomorrow"}),
+    json.dumps({"startUrl": STUB_START_URL, "accessToken": "t"}),
+], ids=["missing", "not-json", "not-an-object", "no-token", "bad-expiry", "no-expiry"])
+def test_read_token_cache_is_none_for_a_file_botocore_could_not_use(home: Path, content: str | None) -> None:
+    if content is not None:
+        token_cache_path("dev").parent.mkdir(parents=True)
+        token_cache_path("dev").write_text(content, encoding="utf-8")
+    assert read_token_cache("dev") is None
+
+
+def test_read_token_cache_takes_an_expiry_without_a_zone_as_utc(home: Path) -> None:
+    token_cache_path("dev").parent.mkdir(parents=True)
+    token_cache_path("dev").write_text(json.dumps({"accessToken": "t", "expiresAt": "2099-01-01T00:00:00"}), encoding="utf-8")
+    assert read_token_cache("dev").expires_at == datetime(2099, 1, 1, tzinfo=timezone.utc)
+
+
+def test_the_portal_answers_the_cached_token_with_no_aws_credentials(people: IdentityCenterPeople) -> None:
+    token, _ = sign_in(people, "builder")
+    portal = sso_portal_client(no_access_context(REGION), region=REGION, endpoint_url=people.sandbox.url)
+    roles = portal.list_account_roles(accessToken=token.access_token, accountId=ACCOUNT_ID)["roleList"]
+    assert [role["roleName"] for role in roles] == ["Builder"]

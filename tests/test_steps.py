@@ -147,8 +147,10 @@ def representative_plans() -> list[tuple[Plan, dict[str, Any]]]:
         (identity_center.plan_identity_center(identity_center.IdentityCenterState(CALLER.account_id, "us-east-1", None, None)),
          identity_center.APPLIERS),
         (secure_root.plan_secure_root(root), {}),
-        (developer_access.plan_sign_in(SETTINGS, None, now=NOW), developer_access.APPLIERS),
-        (developer_access.plan_sign_in(SETTINGS, NOW + timedelta(minutes=5), now=NOW), developer_access.APPLIERS),
+        (developer_access.plan_sign_in(SETTINGS, developer_access.TokenState(), now=NOW), developer_access.APPLIERS),
+        (developer_access.plan_sign_in(
+            SETTINGS, developer_access.TokenState(NOW + timedelta(hours=1), account_roles=("AdministratorAccess",)), now=NOW,
+        ), developer_access.APPLIERS),
     ]
 
 
