@@ -401,7 +401,7 @@ def test_interactive_the_sign_in_button_appears_for_a_revoked_token_and_check_ag
     portal_client(sandbox).logout(accessToken=read_token_cache(settings.session_name).access_token)
     buttons: dict[str, Any] = {}
 
-    def button(label: str, action: Any, *, style: str = "") -> ipywidgets.VBox:
+    def button(label: str, action: Any, *, style: str = "", once: bool = False) -> ipywidgets.VBox:
         buttons[label] = action
         return ipywidgets.VBox()
 

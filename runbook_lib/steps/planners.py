@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from runbook_lib.aws import AwsContext, translating_aws_errors
 from runbook_lib.plan import Plan
-from runbook_lib.steps import access, identity_center, secure_root
+from runbook_lib.steps import access, developer_access, identity_center, secure_root
 from runbook_lib.steps.identity_center import IdentityCenterInstance
 from runbook_lib.target import CallerIdentity
 
@@ -42,3 +42,12 @@ def plan_access_now(
     IAM actions: those of ``access.read_access_state``.
     """
     return access.plan_access(step, access.read_access_state(ctx, instance, account_id, spec), spec)
+
+
+@translating_aws_errors
+def plan_sign_in_now(ctx: AwsContext, settings: developer_access.SsoProfileSettings) -> Plan:
+    """Return step 06's plan of the cached sign-in as it is now.
+
+    IAM actions: none (``sso:ListAccountRoles`` with the cached token).
+    """
+    return developer_access.plan_sign_in(settings, developer_access.read_token_state(ctx, settings))
