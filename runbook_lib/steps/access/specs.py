@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runbook_lib import validate
+from runbook_lib.errors import InputError
 from runbook_lib.steps import addresses
 from runbook_lib.steps.identity_center import IdentityCenterInstance
+from runbook_lib.validate.identity import _RESERVED_USER_NAMES
 
 
 @dataclass(frozen=True)
@@ -83,13 +85,31 @@ def build_user_spec(*, user_name: str, given_name: str, family_name: str, displa
     )
 
 
+RESERVED_GROUP_NAMES = _RESERVED_USER_NAMES
+"""The names identitystore refuses for groups as for users: "Administrator and AWSAdministrators
+are reserved names and can't be used for users or groups" (CreateGroup's DisplayName in botocore's
+identitystore 2020-06-15 model). One list, the user names' own, compared ignoring case the same way."""
+
+
 def validate_group_name(group_name: str) -> str:
     """Return the group's name, validated, or "" (assign directly to the user).
 
+    A reserved name is refused here, before any AWS call: AWS would refuse it only at
+    ``CreateGroup``, after the user and the permission set were made.
+
     Raises:
-        InputError: naming ``group_name`` when it is not a usable group name.
+        InputError: naming ``group_name`` when it is not a usable group name or a reserved one.
     """
-    return validate.validate_display_text(group_name, field="group_name") if group_name else ""
+    if not group_name:
+        return ""
+    name = validate.validate_display_text(group_name, field="group_name")
+    if name.casefold() in RESERVED_GROUP_NAMES:
+        raise InputError(
+            "group_name", group_name,
+            "must not be 'Administrator' or 'AWSAdministrators' in any letter case: AWS reserves "
+            "these names for users and groups (e.g. use Admins)",
+        )
+    return name
 
 
 @dataclass(frozen=True)
