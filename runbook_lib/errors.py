@@ -207,6 +207,29 @@ class StepIncompleteError(RunbookError):
         super().__init__(f"Step {step} is not complete:\n{listed}", advice=advice)
 
 
+class NeedsYouError(RunbookError):
+    """Raised when a headless apply run of a step leaves decisions that only the person can make.
+
+    The step's plan held a ``conflict`` (e.g. a user ``Admin`` that exists with another email):
+    what does not depend on it was applied, the rest was held back, and the step stops here as
+    "needs you", neither done nor failed. The runner tells it apart by this class.
+
+    Attributes:
+        step: The step's id, e.g. ``03_create_admin_user``.
+        decisions: One sentence per decision: what is in the way and what to choose.
+    """
+
+    def __init__(self, step: str, decisions: list[str]) -> None:
+        self.step = step
+        self.decisions = list(decisions)
+        listed = "\n".join(f"  - {decision}" for decision in decisions)
+        super().__init__(
+            f"Step {step} needs you to decide:\n{listed}",
+            advice="Nothing that depends on these was changed. Decide as each line says, then run "
+            "this step again: it applies only what is then still missing.",
+        )
+
+
 class ConfigFileError(RunbookError):
     """Raised when the AWS CLI config file cannot be read, parsed or written safely.
 

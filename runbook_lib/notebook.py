@@ -123,22 +123,30 @@ class NotebookStep:
         return self.run.sandbox
 
     def show_plan(self, plan: Plan) -> Plan:
-        """Display the plan as a table and note it in the report."""
+        """Display the plan as a table, then what it leaves to the person; note it in the report."""
         self.run.record_plan(plan)
         if plan.is_empty:
             display(f"{self.run.step}: nothing to change; this step is already done.")
         else:
             display(plan.to_frame())
+        for decision in self.run.report.needs_you:
+            display(f"Needs you: {decision}")
         return plan
 
     def apply(self, plan: Plan, apply_api: Callable[[], list[str]] | None = None, *, label: str = "Apply the API changes above") -> None:
         """Apply the plan when asked: API changes first, then console steps (played or guided).
+
+        A plan's conflicts are never applied (nothing depending on them is in its API changes);
+        headless with ``apply=True``, the step then stops as "needs you".
 
         Args:
             plan: The plan shown by ``show_plan``.
             apply_api: Makes the plan's API changes and returns what it did; None when the step
                 has only console changes.
             label: The interactive button's label.
+
+        Raises:
+            NeedsYouError: headless with ``apply=True``, after applying, when the plan held a conflict.
         """
         run = self.run
         if plan.is_empty:
@@ -151,6 +159,7 @@ class NotebookStep:
             display("Plan only (apply=False): nothing was changed.")
         else:
             display(self._apply_controls(plan, apply_api, label))
+        run.stop_for_decisions()
 
     def _apply_controls(self, plan: Plan, apply_api: Callable[[], list[str]] | None, label: str) -> Any:
         """Return the plan's buttons: apply the API changes; in the sandbox, simulate each console step."""

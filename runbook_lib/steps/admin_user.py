@@ -61,6 +61,9 @@ def verify_admin(
 ) -> Verification:
     """Read the live state and judge it: user, exact policies, assignment, admin rights, checklist.
 
+    A user in conflict (another email) fails, and its checklist confirmations do not count:
+    it may be someone else's user.
+
     IAM actions: those of ``access.read_access_state`` and ``least_privilege.check_role_permissions``.
     """
     state = access.read_access_state(ctx, instance, account_id, spec)
@@ -70,5 +73,8 @@ def verify_admin(
         least_privilege.check_role_permissions(
             ctx, spec.permission_set.name, must_allow=[ADMIN_PROOF_ACTION], must_deny=[]
         ),
-        checklist.verify_checklist(checklist.ADMIN_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
+        access.discount_confirmations(
+            checklist.verify_checklist(checklist.ADMIN_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
+            state, spec,
+        ),
     )

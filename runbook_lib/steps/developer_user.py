@@ -91,6 +91,9 @@ def verify_developer(
 ) -> Verification:
     """Read the live state and judge it: user, exact policies, assignment, least privilege, checklist.
 
+    A user in conflict (another email) fails, and its checklist confirmations do not count:
+    it may be someone else's user.
+
     IAM actions: those of ``access.read_access_state`` and ``least_privilege.check_role_permissions``.
     """
     state = access.read_access_state(ctx, instance, account_id, spec)
@@ -102,5 +105,8 @@ def verify_developer(
             ctx, spec.permission_set.name, must_allow=must_allow, must_deny=must_deny,
             resources=catalogue.EXAMPLE_RESOURCES,
         ),
-        checklist.verify_checklist(checklist.DEVELOPER_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
+        access.discount_confirmations(
+            checklist.verify_checklist(checklist.DEVELOPER_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
+            state, spec,
+        ),
     )

@@ -38,9 +38,10 @@ from runbook_lib.steps.access.specs import (
     UserSpec,
     UserState,
     build_user_spec,
+    conflicting_user,
     validate_group_name,
 )
-from runbook_lib.steps.access.verify import verify_access, verify_permission_set
+from runbook_lib.steps.access.verify import discount_confirmations, verify_access, verify_permission_set
 
 __all__ = [
     "APPLIERS",
@@ -53,7 +54,9 @@ __all__ = [
     "UserState",
     "apply_access",
     "build_user_spec",
+    "conflicting_user",
     "create_account_assignment",
+    "discount_confirmations",
     "find_group",
     "find_permission_set",
     "find_user",

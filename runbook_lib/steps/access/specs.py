@@ -158,3 +158,16 @@ class AccessState:
     user_in_group: bool
     permission_set: PermissionSetState | None
     principal_assigned: bool
+
+
+def conflicting_user(state: AccessState, spec: AccessSpec) -> UserState | None:
+    """Return the existing user of the asked name when it has another email, else None.
+
+    Identity Center names users uniquely, not people: a user ``Admin`` with another email may be
+    someone else's, so nothing that gives that user access is planned or counted until the
+    person decides (the plan shows it as a ``conflict``; the verification fails it).
+    """
+    found = state.user
+    if found is None or found.email.lower() == spec.user.email.lower():
+        return None
+    return found
