@@ -8,13 +8,19 @@ real account. Each rule below is one moto leaves out, checked against AWS's docu
 - AWS managed policies outside the root path, such as
   ``arn:aws:iam::aws:policy/job-function/ViewOnlyAccess``, attach to a permission set (moto looks
   a policy's path up under a lowercase ``path`` key that its bundled documents spell ``Path``, so
-  it finds only the policies at ``/``, and refuses the others with ``ResourceNotFoundException``).
+  it finds only the policies at ``/``, and refuses the others with ``ResourceNotFoundException``);
+- a permission set's permissions boundary is put, read and deleted, and provisioning gives it to
+  the reserved role (moto has none of the three calls: ``permissions_boundary``).
+
+``enforce_aws_rules`` runs after ``server.patch_moto_for_new_accounts``, whose provisioning makes
+the reserved role that the boundary is then set on.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from runbook_sandbox.permissions_boundary import add_permissions_boundaries
 from runbook_sandbox.reserved_roles import aws_managed_policy_documents
 
 
@@ -30,6 +36,7 @@ def enforce_aws_rules() -> None:
 
     SSOAdminBackend.create_permission_set = create_permission_set_of_a_new_name
     SSOAdminBackend._find_managed_policy = find_aws_managed_policy
+    add_permissions_boundaries()
 
 
 def refuse_a_taken_name(backend: Any, name: str, instance_arn: str) -> None:
