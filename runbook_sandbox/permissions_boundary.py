@@ -65,8 +65,6 @@ def normalised_boundary(backend: Any, boundary: Any) -> dict[str, Any]:
     """
     from moto.core.exceptions import JsonRESTError
 
-    from runbook_sandbox.aws_rules import find_aws_managed_policy
-
     kinds = [kind for kind in (MANAGED, CUSTOMER_MANAGED) if isinstance(boundary, dict) and boundary.get(kind)]
     if len(kinds) != 1:
         raise JsonRESTError(
@@ -74,7 +72,7 @@ def normalised_boundary(backend: Any, boundary: Any) -> dict[str, Any]:
             "PermissionsBoundary must have exactly one of ManagedPolicyArn and CustomerManagedPolicyReference.",
         )
     if kinds == [MANAGED]:
-        find_aws_managed_policy(backend, boundary[MANAGED])  # raises for a policy AWS does not have
+        backend._find_managed_policy(boundary[MANAGED])  # as attaching finds it (aws_rules); raises if AWS lacks it
         return {MANAGED: boundary[MANAGED]}
     reference = boundary[CUSTOMER_MANAGED]
     if not isinstance(reference, dict) or not reference.get("Name"):
