@@ -15,8 +15,8 @@ from runbook_lib.errors import AccessDeniedError, AwsCallError, NeedsYouError, R
 from runbook_lib.notebook import begin_step
 from runbook_lib.plan import Change, Plan, UnknownOperationError
 from runbook_lib.sandbox import SandboxClient
-from runbook_lib.steps import access, admin_user
-from runbook_lib.steps.checklist import ADMIN_CHECKLIST, verify_checklist
+from runbook_lib.steps import access, admin_user, developer_user
+from runbook_lib.steps.checklist import ADMIN_CHECKLIST, DEVELOPER_CHECKLIST, verify_checklist
 from runbook_lib.steps.identity_center import IdentityCenterInstance, require_instance
 from sandbox_seeds import prepare_account_for
 
@@ -264,8 +264,10 @@ def drifted_state(**permission_set: object) -> access.AccessState:
 
 
 def test_every_operation_plan_access_emits_has_an_applier():
-    group_drift = dataclasses.replace(
-        drifted_state(managed_policy_arns=frozenset({EXTRA}), inline_policy=INLINE), group_id=None)
+    group_drift = dataclasses.replace(drifted_state(
+        managed_policy_arns=frozenset({EXTRA}), inline_policy=INLINE,
+        customer_managed_policies=frozenset({"/IamEverything"}), permissions_boundary=S3,
+    ), group_id=None)
     plans = [
         access.plan_access("04", empty_state(), spec_for(S3, group="Developers")),
         access.plan_access("04", group_drift, spec_for(S3, group="Developers")),
@@ -502,3 +504,107 @@ def test_the_notebook_of_step_03_ends_a_headless_run_with_a_conflict_as_needs_yo
     report = json.loads(report_file.read_text(encoding="utf-8"))
     assert report["needs_you"] and report["needs_you"][0].startswith("identitystore_user.Admin: Exists with email")
     assert report["error"].startswith("NeedsYouError") and report["confirmations"] == {}
+
+
+# --- everything that grants (or bounds) access on a permission set --------------------------------
+
+
+def test_customer_managed_references_and_a_boundary_are_drift_with_before_and_after():
+    state = drifted_state(
+        session_duration="PT4H", customer_managed_policies=frozenset({"/team/Deploy", "/IamEverything"}),
+        permissions_boundary="/team/Fence",
+    )
+    plan = access.plan_access("04", state, spec_for(S3))
+    assert [(change.action, change.address, change.operation, change.before, change.after) for change in plan.changes] == [
+        ("delete", "sso_customer_managed_policy_attachment.DeveloperAccess[IamEverything]",
+         "detach_customer_managed_policy", "/IamEverything", None),
+        ("delete", "sso_customer_managed_policy_attachment.DeveloperAccess[team/Deploy]",
+         "detach_customer_managed_policy", "/team/Deploy", None),
+        ("delete", "sso_permissions_boundary_attachment.DeveloperAccess", "delete_permissions_boundary", "/team/Fence", None),
+        ("update", "sso_permission_set_provisioning.DeveloperAccess@123456789012", "provision_permission_set",
+         "outdated", "provisioned"),
+    ]
+    assert all(change.is_drift and change.detail.startswith("Drift: ") for change in plan.changes[:3])
+    [exact] = [check for check in access.verify_permission_set(state, spec_for(S3))
+               if check.check_id == "sso_permission_set_policies_exact"]
+    assert exact.status == FAIL
+    assert "the customer managed policy reference /team/Deploy" in exact.detail
+    assert "the permissions boundary /team/Fence" in exact.detail
+
+
+def test_a_reference_is_one_string_and_back():
+    assert access.reference_path("Deploy", "/team/") == "/team/Deploy"
+    assert access.reference_fields("/team/Deploy") == {"Name": "Deploy", "Path": "/team/"}
+    assert access.reference_fields("/IamEverything") == {"Name": "IamEverything", "Path": "/"}
+
+
+IAM_EVERYTHING = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]})
+DEVELOPER_FIELDS = dict(
+    developer_name="ada", given_name="Ada", family_name="Lovelace", display_name="", email="ada@example.com",
+    permission_set_name="DeveloperAccess", session_duration_hours=4, group_name="",
+)
+
+
+def verify_step_04(ctx: AwsContext, instance: IdentityCenterInstance, spec: access.AccessSpec, chosen: tuple[str, ...]):
+    """Return step 04's verification with every checklist item confirmed."""
+    return developer_user.verify_developer(
+        ctx, instance, ACCOUNT, spec, chosen, {item.key: True for item in DEVELOPER_CHECKLIST})
+
+
+def test_a_customer_managed_policy_granting_iam_is_detached_and_step_04_verifies_after_apply(ctx, instance):
+    spec, chosen = developer_user.build_developer_spec(**DEVELOPER_FIELDS, services=["s3"])
+    apply_spec(ctx, instance, spec)
+    assert verify_step_04(ctx, instance, spec, chosen).passed
+    # By hand, outside the runbook: a customer managed policy granting iam:* referenced by the set.
+    ctx.client("iam").create_policy(PolicyName="IamEverything", PolicyDocument=IAM_EVERYTHING)
+    arn = access.find_permission_set(ctx, instance.instance_arn, "DeveloperAccess")
+    sso_admin = ctx.client("sso-admin")
+    sso_admin.attach_customer_managed_policy_reference_to_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn, CustomerManagedPolicyReference={"Name": "IamEverything"})
+    access.provision_permission_set(ctx, instance.instance_arn, arn, ACCOUNT)
+    before = verify_step_04(ctx, instance, spec, chosen)
+    assert {(check.check_id, check.status) for check in before.failed_checks} == {
+        ("sso_permission_set_policies_exact", FAIL), ("iam_permission_set_denies_other_services", FAIL)}
+
+    plan, writes = apply_spec(ctx, instance, spec)
+    assert [(change.address, change.before) for change in plan.changes] == [
+        ("sso_customer_managed_policy_attachment.DeveloperAccess[IamEverything]", "/IamEverything"),
+        ("sso_permission_set_provisioning.DeveloperAccess@123456789012", "outdated"),
+    ]
+    assert writes == ["sso-admin:DetachCustomerManagedPolicyReferenceFromPermissionSet", "sso-admin:ProvisionPermissionSet"]
+    assert sso_admin.list_customer_managed_policy_references_in_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn)["CustomerManagedPolicyReferences"] == []
+    assert verify_step_04(ctx, instance, spec, chosen).passed
+    assert apply_spec(ctx, instance, spec)[0].is_empty
+
+
+def test_a_permissions_boundary_set_by_hand_is_deleted_and_step_04_verifies_after_apply(ctx, instance):
+    spec, chosen = developer_user.build_developer_spec(**DEVELOPER_FIELDS, services=["s3"])
+    apply_spec(ctx, instance, spec)
+    arn = access.find_permission_set(ctx, instance.instance_arn, "DeveloperAccess")
+    dynamodb_only = "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"
+    ctx.client("sso-admin").put_permissions_boundary_to_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn, PermissionsBoundary={"ManagedPolicyArn": dynamodb_only})
+    access.provision_permission_set(ctx, instance.instance_arn, arn, ACCOUNT)
+    state = access.read_access_state(ctx, instance, ACCOUNT, spec)
+    assert state.permission_set.permissions_boundary == dynamodb_only
+    before = verify_step_04(ctx, instance, spec, chosen)
+    assert {check.check_id for check in before.failed_checks} == {
+        "sso_permission_set_policies_exact", "iam_permission_set_allows_chosen_service"}  # the boundary blocks S3
+
+    plan, writes = apply_spec(ctx, instance, spec)
+    assert [(change.operation, change.before, change.after) for change in plan.changes] == [
+        ("delete_permissions_boundary", dynamodb_only, None), ("provision_permission_set", "outdated", "provisioned")]
+    assert writes == ["sso-admin:DeletePermissionsBoundaryFromPermissionSet", "sso-admin:ProvisionPermissionSet"]
+    assert access.read_permission_set(ctx, instance.instance_arn, arn, ACCOUNT).permissions_boundary == ""
+    assert verify_step_04(ctx, instance, spec, chosen).passed
+
+
+def test_a_customer_managed_boundary_reads_as_its_path_and_name(ctx, instance):
+    spec = spec_for(S3)
+    apply_spec(ctx, instance, spec)
+    arn = access.find_permission_set(ctx, instance.instance_arn, "DeveloperAccess")
+    ctx.client("sso-admin").put_permissions_boundary_to_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn,
+        PermissionsBoundary={"CustomerManagedPolicyReference": {"Name": "Fence", "Path": "/team/"}})
+    assert access.read_permission_set(ctx, instance.instance_arn, arn, ACCOUNT).permissions_boundary == "/team/Fence"

@@ -29,6 +29,7 @@ from runbook_lib.steps.access.read import (
     look_up_id,
     read_access_state,
     read_permission_set,
+    read_permissions_boundary,
 )
 from runbook_lib.steps.access.specs import (
     AccessSpec,
@@ -39,6 +40,8 @@ from runbook_lib.steps.access.specs import (
     UserState,
     build_user_spec,
     conflicting_user,
+    reference_fields,
+    reference_path,
     validate_group_name,
 )
 from runbook_lib.steps.access.verify import discount_confirmations, verify_access, verify_permission_set
@@ -72,6 +75,9 @@ __all__ = [
     "provision_permission_set",
     "read_access_state",
     "read_permission_set",
+    "read_permissions_boundary",
+    "reference_fields",
+    "reference_path",
     "validate_group_name",
     "verify_access",
     "verify_permission_set",

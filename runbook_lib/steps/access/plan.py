@@ -109,7 +109,9 @@ def plan_group(state: AccessState, spec: AccessSpec) -> list[Change]:
 
 
 def plan_permission_set(current: PermissionSetState | None, wanted: PermissionSetSpec) -> list[Change]:
-    """Return the changes to the permission set: create it, or bring policies and duration in line."""
+    """Return the changes to the permission set: create it, or bring it in line: duration, AWS
+    managed policies, and nothing else that grants or bounds access (inline policy, customer
+    managed references, permissions boundary)."""
     address = addresses.permission_set_address(wanted.name)
     attach = [
         Change(
@@ -145,5 +147,21 @@ def plan_permission_set(current: PermissionSetState | None, wanted: PermissionSe
         changes.append(Change(
             DELETE, addresses.inline_policy_address(wanted.name), "Drift: delete its inline policy (not asked for).",
             "delete_inline_policy", before=current.inline_policy,
+        ))
+    changes += [
+        Change(
+            DELETE, addresses.customer_managed_policy_attachment_address(wanted.name, reference),
+            f"Drift: detach the customer managed policy reference {reference} (attached, not asked for; in "
+            "each account the role then loses what that policy grants).",
+            "detach_customer_managed_policy", before=reference,
+        )
+        for reference in sorted(current.customer_managed_policies)
+    ]
+    if current.permissions_boundary:
+        changes.append(Change(
+            DELETE, addresses.permissions_boundary_address(wanted.name),
+            f"Drift: delete its permissions boundary {current.permissions_boundary} (not asked for: the role "
+            "gets exactly the policies above).",
+            "delete_permissions_boundary", before=current.permissions_boundary,
         ))
     return changes

@@ -124,10 +124,18 @@ class UserState:
 
 @dataclass(frozen=True)
 class PermissionSetState:
-    """An existing permission set, with what the drift check compares.
+    """An existing permission set, with everything that decides what its role may do.
+
+    The runbook asks only for AWS managed policies, so any customer managed policy reference,
+    inline policy or permissions boundary found is drift: each changes what the role may do
+    (a reference to a policy granting ``iam:*`` as much as an attached ``IAMFullAccess``).
 
     Attributes:
         inline_policy: The inline policy document, or "" when it has none.
+        customer_managed_policies: Each customer managed policy reference as its path and name
+            (``/team/Deploy``; the policy itself lives in each account it is provisioned to).
+        permissions_boundary: The boundary: an AWS managed policy's ARN, or a customer managed
+            policy reference as ``/path/Name``; "" when it has none.
     """
 
     arn: str
@@ -136,11 +144,24 @@ class PermissionSetState:
     managed_policy_arns: frozenset[str]
     inline_policy: str
     provisioned: bool
+    customer_managed_policies: frozenset[str] = frozenset()
+    permissions_boundary: str = ""
 
     @property
     def has_inline_policy(self) -> bool:
         """Return True when the permission set carries an inline policy."""
         return bool(self.inline_policy)
+
+
+def reference_path(name: str, path: str = "/") -> str:
+    """Return a customer managed policy reference as one string, ``<path><name>`` (``/team/Deploy``)."""
+    return f"{path or '/'}{name}"
+
+
+def reference_fields(reference: str) -> dict[str, str]:
+    """Return the API's ``CustomerManagedPolicyReference`` (``Name``, ``Path``) of ``/path/Name``."""
+    path, _, name = reference.rpartition("/")
+    return {"Name": name, "Path": f"{path}/"}
 
 
 @dataclass(frozen=True)

@@ -85,19 +85,24 @@ def discount_confirmations(checklist_checks: list[Check], state: AccessState, sp
 
 
 def verify_permission_set(state: AccessState, spec: AccessSpec) -> list[Check]:
-    """Judge the permission set: it exists, with exactly the policies and the session asked for,
-    provisioned to the account."""
+    """Judge the permission set: it exists, with exactly the policies and the session asked for
+    (no inline policy, customer managed reference or boundary besides), provisioned to the account."""
     wanted, found = spec.permission_set, state.permission_set
     address = addresses.permission_set_address(wanted.name)
     if found is None:
         return [Check("sso_permission_set_exists", FAIL, address, f"No permission set {wanted.name} yet.")]
-    exact = found.managed_policy_arns == set(wanted.managed_policy_arns) and not found.has_inline_policy
+    extras = [
+        *(["an inline policy"] if found.has_inline_policy else []),
+        *(f"the customer managed policy reference {reference}" for reference in sorted(found.customer_managed_policies)),
+        *([f"the permissions boundary {found.permissions_boundary}"] if found.permissions_boundary else []),
+    ]
+    exact = found.managed_policy_arns == set(wanted.managed_policy_arns) and not extras
     return [
         Check(
             "sso_permission_set_policies_exact", PASS if exact else FAIL, address,
             f"{wanted.name} has exactly: {', '.join(sorted(found.managed_policy_arns))}." if exact
             else f"{wanted.name} has {sorted(found.managed_policy_arns)}"
-            f"{' and an inline policy' if found.has_inline_policy else ''}; asked: {sorted(wanted.managed_policy_arns)}.",
+            f"{''.join(f' and {extra}' for extra in extras)}; asked: {sorted(wanted.managed_policy_arns)} only.",
         ),
         Check(
             "sso_permission_set_session_duration", PASS if found.session_duration == wanted.session_duration else FAIL,
