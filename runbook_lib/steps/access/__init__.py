@@ -44,7 +44,12 @@ from runbook_lib.steps.access.specs import (
     reference_path,
     validate_group_name,
 )
-from runbook_lib.steps.access.verify import discount_confirmations, verify_access, verify_permission_set
+from runbook_lib.steps.access.verify import (
+    discount_confirmations,
+    iam_may_lag,
+    verify_access,
+    verify_permission_set,
+)
 
 __all__ = [
     "APPLIERS",
@@ -65,6 +70,7 @@ __all__ = [
     "find_user",
     "find_users_with_suffix",
     "has_any_assignment",
+    "iam_may_lag",
     "is_assigned",
     "is_group_member",
     "look_up_id",

@@ -115,3 +115,19 @@ def verify_permission_set(state: AccessState, spec: AccessSpec) -> list[Check]:
             else f"{wanted.name} is not provisioned to account {state.account_id}.",
         ),
     ]
+
+
+def iam_may_lag(state: AccessState, spec: AccessSpec) -> bool:
+    """Return True when Identity Center holds the access as asked, so IAM lagging is the only
+    reason left for the role to be missing or to simulate otherwise.
+
+    That is: the permission set is exact and provisioned, the principal assigned, the user not
+    in conflict. Waiting then is worth it right after an apply; in any other state, waiting
+    would change nothing, so the judge reads once.
+    """
+    found = state.permission_set
+    return bool(
+        found is not None and found.provisioned and state.principal_assigned
+        and conflicting_user(state, spec) is None
+        and all(check.status == PASS for check in verify_permission_set(state, spec))
+    )
