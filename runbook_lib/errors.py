@@ -105,6 +105,40 @@ class IdentityCenterNotEnabledError(PrerequisiteMissingError):
         )
 
 
+class IdentityCenterInOtherRegionError(RunbookError):
+    """Raised when IAM Identity Center is managed from another region than the runbook's.
+
+    Not a prerequisite to wait for: enabling Identity Center again in the runbook's region is
+    refused (an organization has one instance), so the person sets ``region`` instead.
+
+    Attributes:
+        region: The runbook's region.
+        instance_region: Where the instance is managed from (its primary Region).
+        additional_region: True when ``region`` is an additional Region of the instance, where
+            users, groups, permission sets and assignments cannot be changed.
+    """
+
+    def __init__(self, region: str, instance_region: str, *, additional_region: bool = False) -> None:
+        self.region = region
+        self.instance_region = instance_region
+        self.additional_region = additional_region
+        if additional_region:
+            message = (
+                f"{region} is an additional Region of IAM Identity Center, whose primary Region is "
+                f"{instance_region}: users, groups, permission sets and assignments can be changed only there."
+            )
+        else:
+            message = f"IAM Identity Center is enabled in {instance_region}, not in {region} (the runbook's region)."
+        super().__init__(
+            message,
+            advice=(
+                f"Set `region` to {instance_region} (in 00_start_here, or `region` in your parameters) and run "
+                f"this step again. Do not enable Identity Center in {region} as well: an organization has one "
+                "instance."
+            ),
+        )
+
+
 class NoAwsAccessError(PrerequisiteMissingError):
     """Raised when a step needs AWS and the target is ``none`` (no AWS access yet).
 

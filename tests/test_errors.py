@@ -29,6 +29,7 @@ EXAMPLES: dict[type[RunbookError], RunbookError] = {
     errors.ThrottledError: errors.ThrottledError("ListUsers", "ThrottlingException", "slow down", advice="Wait."),
     errors.PrerequisiteMissingError: errors.PrerequisiteMissingError("Step 02 first.", advice="Run 02."),
     errors.IdentityCenterNotEnabledError: errors.IdentityCenterNotEnabledError("eu-west-1"),
+    errors.IdentityCenterInOtherRegionError: errors.IdentityCenterInOtherRegionError("us-east-1", "eu-west-1"),
     errors.NoAwsAccessError: errors.NoAwsAccessError("03_create_admin_user"),
     errors.CredentialsNotFoundError: errors.CredentialsNotFoundError("environment"),
     errors.OrganizationConflictError: errors.OrganizationConflictError("123456789012", "999999999999"),

@@ -168,3 +168,21 @@ def test_an_aws_managed_boundary_aws_does_not_have_is_refused(ctx: AwsContext, i
     assert error_code_of(lambda: ctx.client("sso-admin").put_permissions_boundary_to_permission_set(
         InstanceArn=instance_arn, PermissionSetArn=arn,
         PermissionsBoundary={"ManagedPolicyArn": "arn:aws:iam::aws:policy/NoSuchAccess"})) == "ResourceNotFoundException"
+
+
+# --- where an instance lives ---------------------------------------------------------------------
+
+
+def test_list_instances_says_each_instance_s_region_and_lists_every_region_when_asked(
+    sandbox: SandboxClient, instance_arn: str
+) -> None:
+    from runbook_lib.aws import sandbox_context
+
+    here = sandbox_context(sandbox.url, "us-east-1").client("sso-admin")
+    [listed] = here.list_instances()["Instances"]
+    assert (listed["InstanceArn"], listed["PrimaryRegion"]) == (instance_arn, "us-east-1")
+    assert [(region["RegionName"], region["IsPrimaryRegion"]) for region in listed["Regions"]] == [("us-east-1", True)]
+    elsewhere = sandbox_context(sandbox.url, "eu-west-1").client("sso-admin")
+    assert elsewhere.list_instances()["Instances"] == []  # the current region's, by default
+    assert [found["InstanceArn"] for found in elsewhere.list_instances(RegionScope="ALL_REGIONS")["Instances"]] == [
+        instance_arn]
