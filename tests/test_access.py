@@ -403,10 +403,10 @@ def test_verification_fails_a_user_in_conflict_and_counts_nothing_for_it():
     assert access.discount_confirmations(confirmed, as_asked, spec) == confirmed
 
 
-ADMIN_FIELDS = dict(
-    user_name="Admin", given_name="Ada", family_name="Lovelace", display_name="", email="ada@example.com",
-    permission_set_name="AdministratorAccess", session_duration_hours=1,
-)
+ADMIN_FIELDS = {
+    "user_name": "Admin", "given_name": "Ada", "family_name": "Lovelace", "display_name": "",
+    "email": "ada@example.com", "permission_set_name": "AdministratorAccess", "session_duration_hours": 1,
+}
 
 
 def create_someone_elses_user(ctx: AwsContext, instance: IdentityCenterInstance, user_name: str) -> str:
@@ -539,10 +539,10 @@ def test_a_reference_is_one_string_and_back():
 
 
 IAM_EVERYTHING = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]})
-DEVELOPER_FIELDS = dict(
-    developer_name="ada", given_name="Ada", family_name="Lovelace", display_name="", email="ada@example.com",
-    permission_set_name="DeveloperAccess", session_duration_hours=4, group_name="",
-)
+DEVELOPER_FIELDS = {
+    "developer_name": "ada", "given_name": "Ada", "family_name": "Lovelace", "display_name": "",
+    "email": "ada@example.com", "permission_set_name": "DeveloperAccess", "session_duration_hours": 4, "group_name": "",
+}
 
 
 def verify_step_04(ctx: AwsContext, instance: IdentityCenterInstance, spec: access.AccessSpec, chosen: tuple[str, ...]):

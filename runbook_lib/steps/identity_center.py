@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import botocore.exceptions
 
@@ -126,7 +127,7 @@ def read_instance(ctx: AwsContext) -> IdentityCenterInstance | None:
     return None
 
 
-def instance_from(found: dict[str, object]) -> IdentityCenterInstance:
+def instance_from(found: dict[str, Any]) -> IdentityCenterInstance:
     """Return the instance ``ListInstances`` describes in ``found``."""
     return IdentityCenterInstance(
         str(found["InstanceArn"]), str(found["IdentityStoreId"]), str(found.get("OwnerAccountId", "")),
@@ -134,10 +135,11 @@ def instance_from(found: dict[str, object]) -> IdentityCenterInstance:
     )
 
 
-def lists_every_region(sso_admin: object) -> bool:
+def lists_every_region(sso_admin: Any) -> bool:
     """Return True when this client's model lets ``ListInstances`` list other regions' instances
-    (``RegionScope``, in botocore models of multi-Region Identity Center)."""
-    model = sso_admin.meta.service_model.operation_model("ListInstances")  # type: ignore[attr-defined]
+    (``RegionScope``, in botocore models of multi-Region Identity Center; older ones lack it and
+    would refuse the parameter before sending anything)."""
+    model = sso_admin.meta.service_model.operation_model("ListInstances")
     return "RegionScope" in model.input_shape.members
 
 
