@@ -303,4 +303,10 @@ REGISTRY: dict[str, CheckMetadata] = _entries(
         "Sign in as the person the profile belongs to (step 06), and check the profile's sso_role_name.",
         _SIGN_IN,
     ),
+    CheckMetadata(
+        "sso_instance_in_runbook_region", "IAM Identity Center is managed from the runbook's region", "high",
+        "Set `region` to the region the detail names (00_start_here, or `region` in your parameters); do not "
+        "enable Identity Center a second time.",
+        _IDC,
+    ),
 )

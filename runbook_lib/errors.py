@@ -105,6 +105,40 @@ class IdentityCenterNotEnabledError(PrerequisiteMissingError):
         )
 
 
+class IdentityCenterInOtherRegionError(RunbookError):
+    """Raised when IAM Identity Center is managed from another region than the runbook's.
+
+    Not a prerequisite to wait for: enabling Identity Center again in the runbook's region is
+    refused (an organization has one instance), so the person sets ``region`` instead.
+
+    Attributes:
+        region: The runbook's region.
+        instance_region: Where the instance is managed from (its primary Region).
+        additional_region: True when ``region`` is an additional Region of the instance, where
+            users, groups, permission sets and assignments cannot be changed.
+    """
+
+    def __init__(self, region: str, instance_region: str, *, additional_region: bool = False) -> None:
+        self.region = region
+        self.instance_region = instance_region
+        self.additional_region = additional_region
+        if additional_region:
+            message = (
+                f"{region} is an additional Region of IAM Identity Center, whose primary Region is "
+                f"{instance_region}: users, groups, permission sets and assignments can be changed only there."
+            )
+        else:
+            message = f"IAM Identity Center is enabled in {instance_region}, not in {region} (the runbook's region)."
+        super().__init__(
+            message,
+            advice=(
+                f"Set `region` to {instance_region} (in 00_start_here, or `region` in your parameters) and run "
+                f"this step again. Do not enable Identity Center in {region} as well: an organization has one "
+                "instance."
+            ),
+        )
+
+
 class NoAwsAccessError(PrerequisiteMissingError):
     """Raised when a step needs AWS and the target is ``none`` (no AWS access yet).
 
@@ -234,6 +268,29 @@ class StepIncompleteError(RunbookError):
         self.failures = list(failures)
         listed = "\n".join(f"  - {failure}" for failure in failures)
         super().__init__(f"Step {step} is not complete:\n{listed}", advice=advice)
+
+
+class NeedsYouError(RunbookError):
+    """Raised when a headless apply run of a step leaves decisions that only the person can make.
+
+    The step's plan held a ``conflict`` (e.g. a user ``Admin`` that exists with another email):
+    what does not depend on it was applied, the rest was held back, and the step stops here as
+    "needs you", neither done nor failed. The runner tells it apart by this class.
+
+    Attributes:
+        step: The step's id, e.g. ``03_create_admin_user``.
+        decisions: One sentence per decision: what is in the way and what to choose.
+    """
+
+    def __init__(self, step: str, decisions: list[str]) -> None:
+        self.step = step
+        self.decisions = list(decisions)
+        listed = "\n".join(f"  - {decision}" for decision in decisions)
+        super().__init__(
+            f"Step {step} needs you to decide:\n{listed}",
+            advice="Nothing that depends on these was changed. Decide as each line says, then run "
+            "this step again: it applies only what is then still missing.",
+        )
 
 
 class ConfigFileError(RunbookError):

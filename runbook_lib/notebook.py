@@ -136,7 +136,7 @@ class NotebookStep:
         return self.run.sandbox
 
     def show_plan(self, plan: Plan, *, replan: Callable[[], Plan] | None = None) -> Plan:
-        """Display the plan as a table and note it in the report.
+        """Display the plan as a table, then what it leaves to the person; note it in the report.
 
         The controls shown with an earlier plan of this step (a cell run again) are retired:
         only the plan on the screen now can be applied.
@@ -153,10 +153,15 @@ class NotebookStep:
             display(f"{self.run.step}: nothing to change; this step is already done.")
         else:
             display(plan.to_frame())
+        for decision in self.run.report.needs_you:
+            display(f"Needs you: {decision}")
         return plan
 
     def apply(self, plan: Plan, apply_api: Callable[[], list[str]] | None = None, *, label: str = "Apply the API changes above") -> None:
         """Apply the plan when asked: API changes first, then console steps (played or guided).
+
+        A plan's conflicts are never applied (nothing depending on them is in its API changes);
+        headless with ``apply=True``, the step then stops as "needs you".
 
         Args:
             plan: The plan shown by ``show_plan``.
@@ -164,6 +169,9 @@ class NotebookStep:
                 has only console changes. Bind its arguments now (``functools.partial``): a
                 button pressed later must act on this plan, not on what the kernel holds then.
             label: The interactive button's label.
+
+        Raises:
+            NeedsYouError: headless with ``apply=True``, after applying, when the plan held a conflict.
         """
         run = self.run
         if plan.is_empty:
@@ -178,6 +186,7 @@ class NotebookStep:
             controls = self._apply_controls(plan, apply_api, label)
             _LIVE_CONTROLS.setdefault(run.step, []).append(controls)
             display(controls)
+        run.stop_for_decisions()
 
     def _apply_controls(self, plan: Plan, apply_api: Callable[[], list[str]] | None, label: str) -> Any:
         """Return the plan's buttons: apply the API changes; in the sandbox, simulate each console step.

@@ -14,9 +14,10 @@ from typing import Any, Callable, Iterable
 
 from runbook_lib.aws import AwsContext
 from runbook_lib.checks import Verification
-from runbook_lib.errors import InputError, NoAwsAccessError, RunbookError, StepIncompleteError
-from runbook_lib.plan import NO_OP, Plan
+from runbook_lib.errors import InputError, NeedsYouError, NoAwsAccessError, RunbookError, StepIncompleteError
+from runbook_lib.plan import CONFLICT, NO_OP, Plan
 from runbook_lib.sandbox.client import SandboxClient
+from runbook_lib.steps import addresses
 from runbook_lib.steps.checklist import ChecklistItem, find_played_items, unknown_confirmations
 from runbook_lib.steps.console import apply_console_changes
 from runbook_lib.target import CallerIdentity, Settings, connect, read_caller, resolve_settings
@@ -35,6 +36,8 @@ class StepReport:
     Attributes:
         acted_as: Who the runbook acted as (the caller's ARN), or ``no AWS access``.
         plan: The plan as JSON (``Plan.to_json``), empty until planned.
+        needs_you: What the person must decide before the step can finish, one sentence per
+            conflict of the plan (``<address>: <what to decide>``); empty when nothing.
     """
 
     step: str
@@ -51,11 +54,22 @@ class StepReport:
     write_calls: int = 0
     calls: list[str] = field(default_factory=list)
     error: str | None = None
+    needs_you: list[str] = field(default_factory=list)
 
     def record_plan(self, plan: Plan) -> None:
-        """Note the planned changes (and the whole plan as JSON)."""
+        """Note the planned changes (and the whole plan as JSON), and what its conflicts leave
+        to the person."""
         self.plan = plan.to_json()
         self.planned = [change.to_json() for change in plan.changes if change.action != NO_OP]
+        self.needs_you = [f"{change.address}: {change.detail}" for change in plan.conflicts]
+
+    @property
+    def conflicting_addresses(self) -> set[str]:
+        """The addresses the recorded plan shows in conflict (nothing is counted for them)."""
+        return {
+            change["address"] for change in self.plan.get("resource_changes", [])
+            if CONFLICT in change["change"]["actions"]
+        }
 
     def record_verification(self, verification: Verification) -> None:
         """Note the verification's checks and verdict."""
@@ -165,6 +179,18 @@ class StepRun:
             self.report.pending_console_steps.remove(step)
         return done
 
+    def stop_for_decisions(self) -> None:
+        """In a headless apply run, end the step as "needs you" when its plan held a conflict.
+
+        Called once what does not depend on the conflict is applied: interactive, the plan's
+        "Needs you" line stays on screen and the run goes on; headless, nobody would see it.
+
+        Raises:
+            NeedsYouError: headless with ``apply=True``, when the recorded plan needs the person.
+        """
+        if self.headless and self.apply_changes and self.report.needs_you:
+            raise NeedsYouError(self.step, self.report.needs_you)
+
     def describe_applied(self) -> str:
         """Return what was applied and what is left to the person, in lines."""
         lines = [f"Applied: {line}" for line in self.report.applied]
@@ -195,6 +221,8 @@ class StepRun:
 
         ``confirmed`` is the parameter twin of the checkboxes. In a headless sandbox run with
         ``simulate_console``, the sandbox plays each item not yet done, and that counts as confirmed.
+        For a user the plan shows in conflict (maybe someone else's), per-user items are neither
+        recorded nor played: what that user did says nothing of the person asked for.
 
         Raises:
             InputError: when ``confirmed`` names an item this checklist does not have.
@@ -203,8 +231,12 @@ class StepRun:
         if unknown:
             listed = ", ".join(item.key for item in items)
             raise InputError("confirmed", unknown[0], f"not an item of this checklist; items: {listed}")
+        if addresses.user_address(user_name) in self.report.conflicting_addresses:
+            items = tuple(item for item in items if not item.per_user)
+        counted = {item.key for item in items}
         for key in confirmed:
-            self.confirm(key, True)
+            if key in counted:
+                self.confirm(key, True)
         sandbox = self.sandbox
         if sandbox is None:
             return

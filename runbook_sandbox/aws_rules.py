@@ -8,13 +8,23 @@ real account. Each rule below is one moto leaves out, checked against AWS's docu
 - AWS managed policies outside the root path, such as
   ``arn:aws:iam::aws:policy/job-function/ViewOnlyAccess``, attach to a permission set (moto looks
   a policy's path up under a lowercase ``path`` key that its bundled documents spell ``Path``, so
-  it finds only the policies at ``/``, and refuses the others with ``ResourceNotFoundException``).
+  it finds only the policies at ``/``, and refuses the others with ``ResourceNotFoundException``);
+- a permission set's permissions boundary is put, read and deleted, and provisioning gives it to
+  the reserved role (moto has none of the three calls: ``permissions_boundary``);
+- ``sso-admin:ListInstances`` says where each instance lives (``PrimaryRegion``, ``Regions``), and
+  with ``RegionScope=ALL_REGIONS`` lists the account's instances of every region, as multi-Region
+  Identity Center's API does (moto ignores the parameter and lists only the region asked).
+
+``enforce_aws_rules`` runs after ``server.patch_moto_for_new_accounts``, whose provisioning makes
+the reserved role that the boundary is then set on.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from runbook_sandbox.permissions_boundary import add_permissions_boundaries
 from runbook_sandbox.reserved_roles import aws_managed_policy_documents
 
 
@@ -30,6 +40,10 @@ def enforce_aws_rules() -> None:
 
     SSOAdminBackend.create_permission_set = create_permission_set_of_a_new_name
     SSOAdminBackend._find_managed_policy = find_aws_managed_policy
+    add_permissions_boundaries()
+    from moto.ssoadmin.responses import SSOAdminResponse
+
+    SSOAdminResponse.list_instances = list_instances_with_their_regions
 
 
 def refuse_a_taken_name(backend: Any, name: str, instance_arn: str) -> None:
@@ -67,3 +81,28 @@ def find_aws_managed_policy(backend: Any, managed_policy_arn: str) -> Any:
         if managed_policy_arn == expected:
             return ManagedPolicy(managed_policy_arn, name)
     raise ResourceNotFoundException(f"Policy does not exist with ARN: {managed_policy_arn}")
+
+
+def list_instances_with_their_regions(self: Any) -> str:
+    """Answer ``ListInstances`` as AWS does: each instance with its region, and with
+    ``RegionScope=ALL_REGIONS`` the instances of every region of the account.
+
+    This replaces ``SSOAdminResponse.list_instances``. A sandbox instance lives in the region whose
+    backend holds it (the console's "Enable" put it there) and is never replicated.
+    """
+    from moto.ssoadmin.models import ssoadmin_backends
+
+    if self._get_param("RegionScope") == "ALL_REGIONS":
+        backends = list(ssoadmin_backends[self.current_account].items())
+    else:
+        backends = [(self.region, self.ssoadmin_backend)]
+    listed = []
+    for region, backend in backends:
+        for instance in backend.list_instances():
+            listed.append({
+                **instance.to_json(),
+                "PrimaryRegion": region,
+                "Regions": [{"RegionName": region, "Status": "ACTIVE", "IsPrimaryRegion": True,
+                             "AddedDate": instance.created_date}],
+            })
+    return json.dumps({"Instances": listed})

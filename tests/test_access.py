@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import pytest
 from botocore.stub import Stubber
 
-from runbook_lib.aws import AwsContext
-from runbook_lib.errors import AccessDeniedError, AwsCallError, RunbookError
+from runbook_lib.aws import AwsContext, sandbox_context
+from runbook_lib.checks import FAIL, PASS, WARN
+from runbook_lib.errors import AccessDeniedError, AwsCallError, NeedsYouError, RunbookError
+from runbook_lib.notebook import begin_step
 from runbook_lib.plan import Change, Plan, UnknownOperationError
 from runbook_lib.sandbox import SandboxClient
-from runbook_lib.steps import access
+from runbook_lib.steps import access, admin_user, developer_user
+from runbook_lib.steps.checklist import ADMIN_CHECKLIST, DEVELOPER_CHECKLIST, verify_checklist
 from runbook_lib.steps.identity_center import IdentityCenterInstance, require_instance
+from sandbox_seeds import prepare_account_for
 
 ACCOUNT = "123456789012"
 S3 = "arn:aws:iam::aws:policy/AmazonS3FullAccess"
@@ -258,8 +264,10 @@ def drifted_state(**permission_set: object) -> access.AccessState:
 
 
 def test_every_operation_plan_access_emits_has_an_applier():
-    group_drift = dataclasses.replace(
-        drifted_state(managed_policy_arns=frozenset({EXTRA}), inline_policy=INLINE), group_id=None)
+    group_drift = dataclasses.replace(drifted_state(
+        managed_policy_arns=frozenset({EXTRA}), inline_policy=INLINE,
+        customer_managed_policies=frozenset({"/IamEverything"}), permissions_boundary=S3,
+    ), group_id=None)
     plans = [
         access.plan_access("04", empty_state(), spec_for(S3, group="Developers")),
         access.plan_access("04", group_drift, spec_for(S3, group="Developers")),
@@ -343,3 +351,260 @@ def test_access_denied_on_a_write_arrives_as_ours(ctx):
         with pytest.raises(AccessDeniedError) as refused:
             access.apply_access(ctx, plan, empty_state(), spec)
     assert refused.value.operation == "CreateUser"
+
+
+# --- a user in conflict: a stop, not a success --------------------------------------------------
+
+
+def conflicted_state(**fields: object) -> access.AccessState:
+    """Return a state whose ``ada-developer`` exists with another email than ``spec_for``'s."""
+    other = access.UserState("u-other", "ada-developer", "someone@other.example", "Someone Else")
+    return dataclasses.replace(empty_state(), user=other, **fields)
+
+
+def test_a_user_in_conflict_gets_no_assignment_and_no_first_provisioning_but_its_permission_set():
+    plan = access.plan_access("04", conflicted_state(), spec_for(S3))
+    assert [(change.action, change.operation) for change in plan.changes] == [
+        ("conflict", ""), ("create", "create_permission_set"), ("create", "attach_managed_policy")]
+    assert plan.conflicts[0].detail.startswith("Exists with email 'someone@other.example', not 'ada@example.com'")
+    assert "no group, no assignment" in plan.conflicts[0].detail
+
+
+def test_a_user_in_conflict_is_added_to_no_group_while_the_group_is_made_and_assigned():
+    plan = access.plan_access("04", conflicted_state(), spec_for(S3, group="Developers"))
+    operations_planned = [change.operation for change in plan.api_changes]
+    assert "create_group_membership" not in operations_planned
+    assert operations_planned == [
+        "create_group", "create_permission_set", "attach_managed_policy", "create_account_assignment",
+        "provision_permission_set"]
+    assert plan.changes[-2].address == "sso_account_assignment.DeveloperAccess@group.Developers"
+
+
+def test_a_user_in_conflict_still_has_its_permission_set_drift_fixed():
+    drifted = access.PermissionSetState(PERMISSION_SET_ARN, "DeveloperAccess", "PT4H", frozenset({S3, EXTRA}), "", True)
+    plan = access.plan_access("04", conflicted_state(permission_set=drifted, principal_assigned=True), spec_for(S3))
+    assert [change.operation for change in plan.changes] == ["", "detach_managed_policy", "provision_permission_set"]
+
+
+def test_verification_fails_a_user_in_conflict_and_counts_nothing_for_it():
+    done = access.PermissionSetState(PERMISSION_SET_ARN, "DeveloperAccess", "PT4H", frozenset({S3}), "", True)
+    state = conflicted_state(permission_set=done, principal_assigned=True)  # assigned before the runbook ran
+    spec = spec_for(S3)
+    checks = {check.check_id: check for check in access.verify_access(state, spec)}
+    assert checks["identitystore_user_email_matches"].status == FAIL
+    assert checks["sso_account_assignment_exists"].status == FAIL
+    assert "someone@other.example" in checks["sso_account_assignment_exists"].detail
+    confirmed = verify_checklist(ADMIN_CHECKLIST, {item.key: True for item in ADMIN_CHECKLIST}, "ada-developer", region="us-east-1")
+    counted = {check.check_id: check for check in access.discount_confirmations(confirmed, state, spec)}
+    assert {key for key, check in counted.items() if check.status == PASS} == {"sso_checklist_mfa_settings"}
+    assert counted["sso_checklist_email_verified"].status == WARN
+    assert counted["sso_checklist_email_verified"].detail.startswith("Not counted: ada-developer has the email")
+    as_asked = dataclasses.replace(state, user=access.UserState("u-1", "ada-developer", "ada@example.com", "Ada"))
+    assert access.discount_confirmations(confirmed, as_asked, spec) == confirmed
+
+
+ADMIN_FIELDS = {
+    "user_name": "Admin", "given_name": "Ada", "family_name": "Lovelace", "display_name": "",
+    "email": "ada@example.com", "permission_set_name": "AdministratorAccess", "session_duration_hours": 1,
+}
+
+
+def create_someone_elses_user(ctx: AwsContext, instance: IdentityCenterInstance, user_name: str) -> str:
+    """Create ``user_name`` with another person's email, as if made by hand before the runbook; return its id."""
+    return ctx.client("identitystore").create_user(
+        IdentityStoreId=instance.identity_store_id, UserName=user_name, DisplayName="Someone Else",
+        Name={"GivenName": "Someone", "FamilyName": "Else"},
+        Emails=[{"Value": "someone@other.example", "Type": "work", "Primary": True}],
+    )["UserId"]
+
+
+def test_an_existing_admin_with_another_email_needs_you_and_gets_no_assignment(sandbox, capsys):
+    prepare_account_for("03_create_admin_user", sandbox)
+    run = begin_step("03_create_admin_user", target="sandbox", headless=True, apply=True, simulate_console=True)
+    instance = require_instance(run.ctx)
+    someone = create_someone_elses_user(run.ctx, instance, "Admin")
+    spec = admin_user.build_admin_spec(**ADMIN_FIELDS, group_name="")
+    state = access.read_access_state(run.ctx, instance, ACCOUNT, spec)
+    plan = run.show_plan(access.plan_access(admin_user.STEP_ID, state, spec))
+    assert "Needs you: identitystore_user.Admin: Exists with email 'someone@other.example'" in capsys.readouterr().out
+
+    with pytest.raises(NeedsYouError) as stopped:
+        run.apply(plan, lambda: access.apply_access(run.ctx, plan, state, spec))
+    assert stopped.value.step == admin_user.STEP_ID and stopped.value.decisions == run.report.needs_you
+    assert [line.split(":", 1)[0] for line in run.report.applied] == [
+        "sso_permission_set.AdministratorAccess",  # decided: the set itself gives nobody anything
+        "sso_managed_policy_attachment.AdministratorAccess[AdministratorAccess]",
+    ]
+
+    # Read back with boto3: the other person's user holds nothing, and nothing is provisioned.
+    sso_admin = run.ctx.client("sso-admin")
+    assert sso_admin.list_account_assignments_for_principal(
+        InstanceArn=instance.instance_arn, PrincipalId=someone, PrincipalType="USER")["AccountAssignments"] == []
+    permission_set = access.find_permission_set(run.ctx, instance.instance_arn, "AdministratorAccess")
+    assert sso_admin.list_account_assignments(
+        InstanceArn=instance.instance_arn, AccountId=ACCOUNT, PermissionSetArn=permission_set)["AccountAssignments"] == []
+    assert sso_admin.list_permission_sets_provisioned_to_account(
+        InstanceArn=instance.instance_arn, AccountId=ACCOUNT)["PermissionSets"] == []
+
+    # Its sandbox console steps (played for that other user) count for nothing here.
+    for step in ("send-user-invitation", "verify-user-email", "register-user-mfa"):
+        sandbox.play_console_step(step, user="Admin")
+    run.checklist(ADMIN_CHECKLIST, user_name="Admin", confirmed=["email_verified"])
+    assert run.report.confirmations == {"mfa_settings": True}  # played account-wide, the only one counted
+    verification = admin_user.verify_admin(run.ctx, instance, ACCOUNT, spec, run.report.confirmations)
+    statuses = {check.check_id: check.status for check in verification.checks}
+    assert not verification.passed
+    assert statuses["identitystore_user_email_matches"] == FAIL
+    assert statuses["sso_account_assignment_exists"] == FAIL
+    assert statuses["sso_checklist_email_verified"] == WARN
+
+
+def test_an_existing_developer_with_another_email_is_added_to_no_group(sandbox):
+    prepare_account_for("04_create_developer_user", sandbox)
+    run = begin_step("04_create_developer_user", target="sandbox", headless=True, apply=True)
+    instance = require_instance(run.ctx)
+    someone = create_someone_elses_user(run.ctx, instance, "ada-developer")
+    spec = spec_for(S3, group="Developers")
+    state = access.read_access_state(run.ctx, instance, ACCOUNT, spec)
+    plan = run.show_plan(access.plan_access("04_create_developer_user", state, spec))
+    with pytest.raises(NeedsYouError):
+        run.apply(plan, lambda: access.apply_access(run.ctx, plan, state, spec))
+    identitystore = run.ctx.client("identitystore")
+    assert identitystore.list_group_memberships_for_member(
+        IdentityStoreId=instance.identity_store_id, MemberId={"UserId": someone})["GroupMemberships"] == []
+    again = access.read_access_state(run.ctx, instance, ACCOUNT, spec)
+    assert again.group_id and again.principal_assigned and not again.user_in_group  # the group holds the set
+
+
+def test_a_plan_only_run_with_a_conflict_records_what_needs_you_without_stopping(sandbox):
+    prepare_account_for("04_create_developer_user", sandbox)
+    run = begin_step("04_create_developer_user", target="sandbox", headless=True, apply=False)
+    instance = require_instance(run.ctx)
+    create_someone_elses_user(run.ctx, instance, "ada-developer")
+    spec = spec_for(S3)
+    state = access.read_access_state(run.ctx, instance, ACCOUNT, spec)
+    plan = run.show_plan(access.plan_access("04_create_developer_user", state, spec))
+    run.apply(plan, lambda: pytest.fail("a plan-only run applied"))
+    assert run.report.needs_you == [f"identitystore_user.ada-developer: {plan.conflicts[0].detail}"]
+    assert run.finish().needs_you == run.report.needs_you
+
+
+def test_the_notebook_of_step_03_ends_a_headless_run_with_a_conflict_as_needs_you(sandbox, tmp_path):
+    from runbook_lib import runner
+
+    prepare_account_for("03_create_admin_user", sandbox)
+    create_someone_elses_user(sandbox_context(sandbox.url, "us-east-1"), require_instance(sandbox_context(sandbox.url, "us-east-1")), "Admin")
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "03_create_admin_user.ipynb"
+    report_file = tmp_path / "reports" / "03_create_admin_user.json"
+    outcome = runner.run_notebook(notebook, tmp_path / notebook.name, {
+        "target": "sandbox", "headless": True, "apply": True, "simulate_console": True,
+        "summary_file": str(report_file), "given_name": "Ada", "family_name": "Lovelace", "email": "ada@example.com",
+    })
+    assert not outcome.succeeded and outcome.error.startswith("NeedsYouError: Step 03_create_admin_user needs you")
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    assert report["needs_you"] and report["needs_you"][0].startswith("identitystore_user.Admin: Exists with email")
+    assert report["error"].startswith("NeedsYouError") and report["confirmations"] == {}
+
+
+# --- everything that grants (or bounds) access on a permission set --------------------------------
+
+
+def test_customer_managed_references_and_a_boundary_are_drift_with_before_and_after():
+    state = drifted_state(
+        session_duration="PT4H", customer_managed_policies=frozenset({"/team/Deploy", "/IamEverything"}),
+        permissions_boundary="/team/Fence",
+    )
+    plan = access.plan_access("04", state, spec_for(S3))
+    assert [(change.action, change.address, change.operation, change.before, change.after) for change in plan.changes] == [
+        ("delete", "sso_customer_managed_policy_attachment.DeveloperAccess[IamEverything]",
+         "detach_customer_managed_policy", "/IamEverything", None),
+        ("delete", "sso_customer_managed_policy_attachment.DeveloperAccess[team/Deploy]",
+         "detach_customer_managed_policy", "/team/Deploy", None),
+        ("delete", "sso_permissions_boundary_attachment.DeveloperAccess", "delete_permissions_boundary", "/team/Fence", None),
+        ("update", "sso_permission_set_provisioning.DeveloperAccess@123456789012", "provision_permission_set",
+         "outdated", "provisioned"),
+    ]
+    assert all(change.is_drift and change.detail.startswith("Drift: ") for change in plan.changes[:3])
+    [exact] = [check for check in access.verify_permission_set(state, spec_for(S3))
+               if check.check_id == "sso_permission_set_policies_exact"]
+    assert exact.status == FAIL
+    assert "the customer managed policy reference /team/Deploy" in exact.detail
+    assert "the permissions boundary /team/Fence" in exact.detail
+
+
+def test_a_reference_is_one_string_and_back():
+    assert access.reference_path("Deploy", "/team/") == "/team/Deploy"
+    assert access.reference_fields("/team/Deploy") == {"Name": "Deploy", "Path": "/team/"}
+    assert access.reference_fields("/IamEverything") == {"Name": "IamEverything", "Path": "/"}
+
+
+IAM_EVERYTHING = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]})
+DEVELOPER_FIELDS = {
+    "developer_name": "ada", "given_name": "Ada", "family_name": "Lovelace", "display_name": "",
+    "email": "ada@example.com", "permission_set_name": "DeveloperAccess", "session_duration_hours": 4, "group_name": "",
+}
+
+
+def verify_step_04(ctx: AwsContext, instance: IdentityCenterInstance, spec: access.AccessSpec, chosen: tuple[str, ...]):
+    """Return step 04's verification with every checklist item confirmed."""
+    return developer_user.verify_developer(
+        ctx, instance, ACCOUNT, spec, chosen, {item.key: True for item in DEVELOPER_CHECKLIST})
+
+
+def test_a_customer_managed_policy_granting_iam_is_detached_and_step_04_verifies_after_apply(ctx, instance):
+    spec, chosen = developer_user.build_developer_spec(**DEVELOPER_FIELDS, services=["s3"])
+    apply_spec(ctx, instance, spec)
+    assert verify_step_04(ctx, instance, spec, chosen).passed
+    # By hand, outside the runbook: a customer managed policy granting iam:* referenced by the set.
+    ctx.client("iam").create_policy(PolicyName="IamEverything", PolicyDocument=IAM_EVERYTHING)
+    arn = access.find_permission_set(ctx, instance.instance_arn, "DeveloperAccess")
+    sso_admin = ctx.client("sso-admin")
+    sso_admin.attach_customer_managed_policy_reference_to_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn, CustomerManagedPolicyReference={"Name": "IamEverything"})
+    access.provision_permission_set(ctx, instance.instance_arn, arn, ACCOUNT)
+    before = verify_step_04(ctx, instance, spec, chosen)
+    assert {(check.check_id, check.status) for check in before.failed_checks} == {
+        ("sso_permission_set_policies_exact", FAIL), ("iam_permission_set_denies_other_services", FAIL)}
+
+    plan, writes = apply_spec(ctx, instance, spec)
+    assert [(change.address, change.before) for change in plan.changes] == [
+        ("sso_customer_managed_policy_attachment.DeveloperAccess[IamEverything]", "/IamEverything"),
+        ("sso_permission_set_provisioning.DeveloperAccess@123456789012", "outdated"),
+    ]
+    assert writes == ["sso-admin:DetachCustomerManagedPolicyReferenceFromPermissionSet", "sso-admin:ProvisionPermissionSet"]
+    assert sso_admin.list_customer_managed_policy_references_in_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn)["CustomerManagedPolicyReferences"] == []
+    assert verify_step_04(ctx, instance, spec, chosen).passed
+    assert apply_spec(ctx, instance, spec)[0].is_empty
+
+
+def test_a_permissions_boundary_set_by_hand_is_deleted_and_step_04_verifies_after_apply(ctx, instance):
+    spec, chosen = developer_user.build_developer_spec(**DEVELOPER_FIELDS, services=["s3"])
+    apply_spec(ctx, instance, spec)
+    arn = access.find_permission_set(ctx, instance.instance_arn, "DeveloperAccess")
+    dynamodb_only = "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"
+    ctx.client("sso-admin").put_permissions_boundary_to_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn, PermissionsBoundary={"ManagedPolicyArn": dynamodb_only})
+    access.provision_permission_set(ctx, instance.instance_arn, arn, ACCOUNT)
+    state = access.read_access_state(ctx, instance, ACCOUNT, spec)
+    assert state.permission_set.permissions_boundary == dynamodb_only
+    before = verify_step_04(ctx, instance, spec, chosen)
+    assert {check.check_id for check in before.failed_checks} == {
+        "sso_permission_set_policies_exact", "iam_permission_set_allows_chosen_service"}  # the boundary blocks S3
+
+    plan, writes = apply_spec(ctx, instance, spec)
+    assert [(change.operation, change.before, change.after) for change in plan.changes] == [
+        ("delete_permissions_boundary", dynamodb_only, None), ("provision_permission_set", "outdated", "provisioned")]
+    assert writes == ["sso-admin:DeletePermissionsBoundaryFromPermissionSet", "sso-admin:ProvisionPermissionSet"]
+    assert access.read_permission_set(ctx, instance.instance_arn, arn, ACCOUNT).permissions_boundary == ""
+    assert verify_step_04(ctx, instance, spec, chosen).passed
+
+
+def test_a_customer_managed_boundary_reads_as_its_path_and_name(ctx, instance):
+    spec = spec_for(S3)
+    apply_spec(ctx, instance, spec)
+    arn = access.find_permission_set(ctx, instance.instance_arn, "DeveloperAccess")
+    ctx.client("sso-admin").put_permissions_boundary_to_permission_set(
+        InstanceArn=instance.instance_arn, PermissionSetArn=arn,
+        PermissionsBoundary={"CustomerManagedPolicyReference": {"Name": "Fence", "Path": "/team/"}})
+    assert access.read_permission_set(ctx, instance.instance_arn, arn, ACCOUNT).permissions_boundary == "/team/Fence"

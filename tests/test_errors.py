@@ -29,6 +29,7 @@ EXAMPLES: dict[type[RunbookError], RunbookError] = {
     errors.ThrottledError: errors.ThrottledError("ListUsers", "ThrottlingException", "slow down", advice="Wait."),
     errors.PrerequisiteMissingError: errors.PrerequisiteMissingError("Step 02 first.", advice="Run 02."),
     errors.IdentityCenterNotEnabledError: errors.IdentityCenterNotEnabledError("eu-west-1"),
+    errors.IdentityCenterInOtherRegionError: errors.IdentityCenterInOtherRegionError("us-east-1", "eu-west-1"),
     errors.NoAwsAccessError: errors.NoAwsAccessError("03_create_admin_user"),
     errors.ProfileNotWrittenError: errors.ProfileNotWrittenError(
         "developer_profile", "ada-developer", Path("/tmp/config"), ["admin", "default"]),
@@ -38,6 +39,9 @@ EXAMPLES: dict[type[RunbookError], RunbookError] = {
     errors.AccountMismatchError: errors.AccountMismatchError("123456789012", "999999999999"),
     errors.SandboxError: errors.SandboxError("The sandbox did not start.", advice="Run make sandbox-reset."),
     errors.StepIncompleteError: errors.StepIncompleteError("01_secure_root_user", ["Root has no MFA device."]),
+    errors.NeedsYouError: errors.NeedsYouError(
+        "03_create_admin_user", ["identitystore_user.Admin: Exists with email 'old@example.com', not 'ada@example.com'."]
+    ),
     errors.ConfigFileError: errors.ConfigFileError(Path("/tmp/config"), 3, "a line without a section"),
     errors.ConfigConflictError: errors.ConfigConflictError(
         "profile admin", [("sso_role_name", "ReadOnly", "AdministratorAccess"), ("region", None, "us-east-1")],

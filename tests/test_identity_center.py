@@ -11,6 +11,7 @@ from runbook_lib.aws import AwsContext, sandbox_context
 from runbook_lib.checks import FAIL, PASS
 from runbook_lib.errors import (
     AccessDeniedError,
+    IdentityCenterInOtherRegionError,
     IdentityCenterNotEnabledError,
     OrganizationConflictError,
     PrerequisiteMissingError,
@@ -30,6 +31,7 @@ from runbook_lib.steps.identity_center import (
     Organization,
     apply_identity_center,
     create_organization,
+    lists_every_region as identity_center_lists_every_region,
     plan_identity_center,
     portal_url_candidates,
     read_identity_center_state,
@@ -104,6 +106,7 @@ def test_reading_makes_no_write(ctx: AwsContext) -> None:
     assert [str(call) for call in ctx.recorder.calls] == [
         "organizations:DescribeOrganization",
         "sso-admin:ListInstances",
+        "sso-admin:ListInstances",  # none here: then every region's (RegionScope=ALL_REGIONS)
     ]
     assert ctx.recorder.writes == []
 
@@ -155,17 +158,80 @@ def test_after_organization_and_console_step_plan_is_empty_and_verify_passes(
     assert state.instance.instance_arn in verification.checks[2].detail
 
 
-def test_instance_in_another_region_is_not_found(sandbox: SandboxClient, ctx: AwsContext) -> None:
+def test_an_instance_in_another_region_is_named_with_the_region_to_set(sandbox: SandboxClient, ctx: AwsContext) -> None:
     enable_everything(sandbox, ctx)
     elsewhere = sandbox_context(sandbox.url, "eu-west-1")
     state = read_identity_center_state(elsewhere, ACCOUNT)
-    assert state.instance is None
-    assert [change.operation for change in plan_identity_center(state).changes] == [
-        "enable-identity-center"
-    ]
-    failure = verify_identity_center(state).failures
-    assert len(failure) == 1 and "set `region` to that region" in failure[0]
-    assert "click 'Enable'" in failure[0]  # the registry's remediation follows what was found
+    assert state.instance is None and state.instance_elsewhere is not None
+    assert state.instance_elsewhere.primary_region == "us-east-1"
+    with pytest.raises(IdentityCenterInOtherRegionError) as refused:  # not a second "Enable" in eu-west-1
+        plan_identity_center(state)
+    assert (refused.value.region, refused.value.instance_region) == ("eu-west-1", "us-east-1")
+    assert "Set `region` to us-east-1" in refused.value.advice
+    [failure] = verify_identity_center(state).failures
+    assert failure.startswith("IAM Identity Center is enabled in us-east-1, not in eu-west-1 (the runbook's region).")
+    assert "click 'Enable'" not in failure
+
+
+def test_no_instance_in_any_region_still_plans_the_console_click(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    create_organization(ctx, ACCOUNT)
+    state = read_identity_center_state(sandbox_context(sandbox.url, "eu-west-1"), ACCOUNT)
+    assert state.instance is None and state.instance_elsewhere is None
+    assert [change.operation for change in plan_identity_center(state).changes] == ["enable-identity-center"]
+    [failure] = verify_identity_center(state).failures
+    assert "No IAM Identity Center instance in eu-west-1" in failure and "click 'Enable'" in failure
+
+
+def listed_instance(status: str = "ACTIVE", **region_fields: object) -> dict[str, object]:
+    """Return an instance as a multi-Region ``ListInstances`` lists it."""
+    return {"InstanceArn": INSTANCE.instance_arn, "IdentityStoreId": INSTANCE.identity_store_id,
+            "OwnerAccountId": ACCOUNT, "Status": status, **region_fields}
+
+
+def test_an_additional_region_is_refused_for_changes_naming_the_primary(ctx: AwsContext) -> None:
+    replicated = listed_instance(PrimaryRegion="eu-west-1", Regions=[
+        {"RegionName": "eu-west-1", "Status": "ACTIVE", "IsPrimaryRegion": True},
+        {"RegionName": "us-east-1", "Status": "ACTIVE", "IsPrimaryRegion": False}])
+    with Stubber(ctx.client("sso-admin")) as stub:
+        stub.add_response("list_instances", {"Instances": [replicated]})
+        with pytest.raises(IdentityCenterInOtherRegionError) as refused:
+            require_instance(ctx)
+    assert refused.value.additional_region and refused.value.instance_region == "eu-west-1"
+    assert "us-east-1 is an additional Region" in refused.value.message
+    assert not isinstance(refused.value, PrerequisiteMissingError)  # not worth waiting for
+
+
+def test_the_instance_of_the_runbooks_own_region_is_used_as_before(ctx: AwsContext) -> None:
+    with Stubber(ctx.client("sso-admin")) as stub:
+        stub.add_response("list_instances", {"Instances": [listed_instance(PrimaryRegion="us-east-1")]})
+        instance = require_instance(ctx)
+        stub.assert_no_pending_responses()  # one read: nothing else to ask
+    assert instance.primary_region == "us-east-1" and instance.is_managed_from("us-east-1")
+
+
+def test_with_none_here_every_region_is_asked_and_the_other_one_named(ctx: AwsContext) -> None:
+    with Stubber(ctx.client("sso-admin")) as stub:
+        stub.add_response("list_instances", {"Instances": []}, {})
+        stub.add_response("list_instances", {"Instances": [listed_instance(PrimaryRegion="ap-southeast-2")]},
+                          {"RegionScope": "ALL_REGIONS"})
+        with pytest.raises(IdentityCenterInOtherRegionError, match="enabled in ap-southeast-2, not in us-east-1"):
+            require_instance(ctx)
+        stub.assert_no_pending_responses()
+
+
+def test_a_model_that_cannot_ask_other_regions_says_not_enabled(ctx: AwsContext, monkeypatch) -> None:
+    import runbook_lib.steps.identity_center as identity_center_module
+
+    monkeypatch.setattr(identity_center_module, "lists_every_region", lambda client: False)
+    with Stubber(ctx.client("sso-admin")) as stub:
+        stub.add_response("list_instances", {"Instances": []})
+        with pytest.raises(IdentityCenterNotEnabledError):
+            require_instance(ctx)
+        stub.assert_no_pending_responses()  # no RegionScope call botocore could not make
+
+
+def test_the_installed_botocore_model_can_list_every_region(ctx: AwsContext) -> None:
+    assert identity_center_lists_every_region(ctx.client("sso-admin"))
 
 
 def test_create_organization_when_it_already_exists(ctx: AwsContext) -> None:
@@ -348,7 +414,7 @@ def test_require_instance_before_the_console_step_says_what_to_do(ctx: AwsContex
 def test_require_instance_returns_the_instance(sandbox: SandboxClient, ctx: AwsContext) -> None:
     enable_everything(sandbox, ctx)
     assert require_instance(ctx) == read_instance(ctx)
-    with pytest.raises(IdentityCenterNotEnabledError, match="not enabled in eu-west-1"):
+    with pytest.raises(IdentityCenterInOtherRegionError, match="enabled in us-east-1, not in eu-west-1"):
         require_instance(sandbox_context(sandbox.url, "eu-west-1"))
 
 

@@ -4,6 +4,7 @@ evaluator's decisions judged (pure), then the same on the sandbox."""
 from __future__ import annotations
 
 import pytest
+from botocore.stub import Stubber
 
 from runbook_lib.aws import AwsContext
 from runbook_lib.checks import FAIL, PASS
@@ -149,3 +150,105 @@ def test_dev_and_dev_ops_each_find_their_own_role(ctx: AwsContext, instance: Ide
     ]
     role_name = dev.rsplit("/", 1)[-1]
     assert checks[2].resource == f"iam_role.{role_name}[iam:CreateUser]"
+
+
+# --- IAM is eventually consistent: a bounded wait right after an apply ----------------------------
+
+
+class FakeClock:
+    """A clock that only the wait's own sleeps move; it notes each pause."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.pauses: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+
+
+def listed_role() -> dict[str, object]:
+    """Return the reserved role as ``iam:ListRoles`` lists it (every field botocore requires)."""
+    return {**role(ROLE), "RoleId": "AROAEXAMPLEEXAMPLE01", "CreateDate": "2026-12-01T00:00:00Z"}
+
+
+def test_a_role_iam_shows_late_is_waited_for_and_the_progress_said(ctx: AwsContext) -> None:
+    clock, said = FakeClock(), []
+    with Stubber(ctx.client("iam")) as stub:
+        for _ in range(2):
+            stub.add_response("list_roles", {"Roles": []})
+        stub.add_response("list_roles", {"Roles": [listed_role()]})
+        stub.add_response("simulate_principal_policy", {"EvaluationResults": [
+            {"EvalActionName": "s3:ListAllMyBuckets", "EvalResourceName": "*", "EvalDecision": "allowed"}]})
+        checks = least_privilege.check_role_permissions(
+            ctx, "DeveloperAccess", must_allow=["s3:ListAllMyBuckets"], must_deny=[],
+            wait=least_privilege.IamWait(on_progress=said.append, sleep=clock.sleep, clock=clock),
+        )
+        stub.assert_no_pending_responses()
+    assert [check.status for check in checks] == [PASS, PASS]
+    assert clock.pauses == [5.0, 5.0] and clock.now == 10.0
+    assert said[0].startswith("Waiting for IAM to catch up (0 of at most 60 s): No role AWSReservedSSO_DeveloperAccess_")
+    assert said[1].startswith("Waiting for IAM to catch up (5 of at most 60 s)")
+
+
+def test_a_role_that_never_shows_fails_after_the_bounded_wait(ctx: AwsContext) -> None:
+    clock = FakeClock()
+    with Stubber(ctx.client("iam")) as stub:
+        for _ in range(13):  # a read at 0, 5, ..., 60 s
+            stub.add_response("list_roles", {"Roles": []})
+        [check] = least_privilege.check_role_permissions(
+            ctx, "DeveloperAccess", must_allow=["s3:ListAllMyBuckets"], must_deny=[],
+            wait=least_privilege.IamWait(sleep=clock.sleep, clock=clock),
+        )
+        stub.assert_no_pending_responses()
+    assert clock.now == 60.0
+    assert (check.check_id, check.status) == ("iam_reserved_role_exists", FAIL)
+    assert check.detail.endswith("Still so after waiting 60 s for IAM.")
+
+
+def test_a_simulation_not_yet_matching_is_read_again_until_it_does(ctx: AwsContext) -> None:
+    clock = FakeClock()
+    with Stubber(ctx.client("iam")) as stub:
+        for decision in ("implicitDeny", "allowed"):  # the role's new policy reaches IAM's evaluator late
+            stub.add_response("list_roles", {"Roles": [listed_role()]})
+            stub.add_response("simulate_principal_policy", {"EvaluationResults": [
+                {"EvalActionName": "s3:ListAllMyBuckets", "EvalResourceName": "*", "EvalDecision": decision}]})
+        checks = least_privilege.check_role_permissions(
+            ctx, "DeveloperAccess", must_allow=["s3:ListAllMyBuckets"], must_deny=[],
+            wait=least_privilege.IamWait(sleep=clock.sleep, clock=clock),
+        )
+    assert [check.status for check in checks] == [PASS, PASS] and clock.pauses == [5.0]
+
+
+def test_without_a_wait_the_role_is_read_once(ctx: AwsContext) -> None:
+    with Stubber(ctx.client("iam")) as stub:
+        stub.add_response("list_roles", {"Roles": []})
+        [check] = least_privilege.check_role_permissions(ctx, "DeveloperAccess", must_allow=["s3:ListAllMyBuckets"], must_deny=[])
+        stub.assert_no_pending_responses()
+    assert check.status == FAIL and "Still so" not in check.detail
+
+
+def test_verification_waits_only_when_identity_center_holds_the_access_as_asked(
+    sandbox: SandboxClient, ctx: AwsContext, instance: IdentityCenterInstance
+) -> None:
+    """A role missing because nothing was provisioned (a user in conflict) is not IAM lagging."""
+    from runbook_lib.steps import access, developer_user
+
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"waited {seconds} s for IAM where waiting changes nothing")
+
+    wait = least_privilege.IamWait(sleep=no_sleep)
+    spec, chosen = developer_user.build_developer_spec(
+        developer_name="ada", given_name="Ada", family_name="Lovelace", display_name="", email="ada@example.com",
+        services=["s3"], permission_set_name="DeveloperAccess", session_duration_hours=4, group_name="")
+    ctx.client("identitystore").create_user(
+        IdentityStoreId=instance.identity_store_id, UserName="ada-developer", DisplayName="Someone Else",
+        Name={"GivenName": "Someone", "FamilyName": "Else"}, Emails=[{"Value": "someone@other.example", "Primary": True}])
+    state = access.read_access_state(ctx, instance, ACCOUNT, spec)
+    access.apply_access(ctx, access.plan_access("04", state, spec), state, spec)
+    assert not access.iam_may_lag(access.read_access_state(ctx, instance, ACCOUNT, spec), spec)
+    verification = developer_user.verify_developer(ctx, instance, ACCOUNT, spec, chosen, {}, iam_wait=wait)
+    assert "iam_reserved_role_exists" in {check.check_id for check in verification.failed_checks}

@@ -57,3 +57,18 @@ def test_step_report_describes_its_calls() -> None:
     report = StepReport(step="02_enable_identity_center")
     report.record_calls([AwsCall("sts", "GetCallerIdentity"), AwsCall("organizations", "CreateOrganization")])
     assert report.describe_calls() == "02_enable_identity_center: 1 read and 1 write AWS calls."
+
+
+CONFLICT = Change(
+    "conflict", "identitystore_user.Admin", "Exists with email 'someone@other.example', not 'ada@example.com'.",
+    before="someone@other.example", after="ada@example.com",
+)
+
+
+def test_step_report_says_what_a_conflict_leaves_to_the_person() -> None:
+    report = StepReport("03")
+    report.record_plan(Plan("03", (CONFLICT, ORG)))
+    assert report.needs_you == [f"identitystore_user.Admin: {CONFLICT.detail}"]
+    assert report.conflicting_addresses == {"identitystore_user.Admin"}
+    report.record_plan(Plan("03", (ORG,)))  # planned again once decided
+    assert report.needs_you == [] and report.conflicting_addresses == set()

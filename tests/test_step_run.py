@@ -12,6 +12,7 @@ from runbook_lib import runner
 from runbook_lib.checks import FAIL, PASS, Check, Verification
 from runbook_lib.errors import (
     InputError,
+    NeedsYouError,
     NoAwsAccessError,
     PrerequisiteMissingError,
     RunbookError,
@@ -230,3 +231,20 @@ def test_only_the_profile_writing_and_the_sign_in_steps_run_without_aws_access()
         if "runs_without_aws=True" in starting:
             without.append(notebook.stem)
     assert without == ["05_configure_aws_cli", "06_verify_developer_access"]
+
+
+@pytest.mark.parametrize(("headless", "apply", "stops"), [(True, True, True), (True, False, False), (False, True, False)])
+def test_a_plan_with_a_conflict_stops_only_a_headless_apply_run_as_needs_you(sandbox, headless, apply, stops):
+    run = begin_run("03_create_admin_user", target="sandbox", headless=headless, apply=apply)
+    run.record_plan(Plan("03_create_admin_user", (
+        Change("conflict", "identitystore_user.Admin", "Exists with another email.", before="a@x.example", after="b@x.example"),
+    )))
+    if stops:
+        with pytest.raises(NeedsYouError) as stopped:
+            run.stop_for_decisions()
+        assert stopped.value.decisions == ["identitystore_user.Admin: Exists with another email."]
+        assert not isinstance(stopped.value, StepIncompleteError)  # a distinct outcome for the runner
+    else:
+        run.stop_for_decisions()
+    run.record_plan(Plan("03_create_admin_user"))
+    run.stop_for_decisions()  # nothing left to decide: never stops

@@ -137,7 +137,8 @@ def representative_plans() -> list[tuple[Plan, dict[str, Any]]]:
     drift = dataclasses.replace(
         nothing, user=access.UserState("u-1", "ada-developer", "old@example.com", "Ada"),
         permission_set=access.PermissionSetState(
-            "arn:ps", "DeveloperAccess", "PT1H", frozenset({"arn:aws:iam::aws:policy/IAMFullAccess"}), "{}", True),
+            "arn:ps", "DeveloperAccess", "PT1H", frozenset({"arn:aws:iam::aws:policy/IAMFullAccess"}), "{}", True,
+            customer_managed_policies=frozenset({"/team/Deploy"}), permissions_boundary="/team/Fence"),
     )
     root = secure_root.RootState(False, True, None, CALLER)
     return [

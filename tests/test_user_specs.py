@@ -90,3 +90,22 @@ def test_least_privilege_proof_allows_chosen_and_denies_iam_and_unchosen_service
 
 def test_least_privilege_proof_with_a_preset_denies_only_iam():
     assert developer_user.least_privilege_proof(("ReadOnly",))[1] == [OUT_OF_SCOPE_ACTION]
+
+
+@pytest.mark.parametrize("reserved", ["Administrator", "AWSAdministrators", "administrator", " AWSADMINISTRATORS "])
+@pytest.mark.parametrize("build", [admin_user.build_admin_spec, developer_user.build_developer_spec])
+def test_a_reserved_group_name_is_refused_naming_group_name(build, reserved, monkeypatch):
+    """AWS reserves the two names for users and groups; the step refuses them before any AWS call."""
+    import boto3
+
+    monkeypatch.setattr(boto3.Session, "client", lambda *a, **k: pytest.fail("an AWS client was made"))
+    fields = ADMIN if build is admin_user.build_admin_spec else DEVELOPER
+    with pytest.raises(InputError) as refused:
+        build(**{**fields, "group_name": reserved})
+    assert refused.value.field == "group_name"
+    assert "reserves these names for users and groups" in refused.value.rule
+    assert "Correct `group_name`" in refused.value.advice
+
+
+def test_a_group_name_that_only_contains_a_reserved_name_is_fine():
+    assert admin_user.build_admin_spec(**{**ADMIN, "group_name": "Administrators"}).group_name == "Administrators"

@@ -11,6 +11,7 @@ same before anything exists. Parts of a name:
   permission set to a principal), ``sso_permission_set_provisioning.DeveloperAccess@123456789012``
   (a permission set to an account);
 - ``[...]`` picks one item of a resource: ``sso_managed_policy_attachment.DeveloperAccess[AmazonS3FullAccess]``,
+  ``sso_customer_managed_policy_attachment.DeveloperAccess[team/Deploy]`` (its path and name),
   ``iam_role.AWSReservedSSO_DeveloperAccess_0123456789abcdef[s3:ListAllMyBuckets]``.
 """
 
@@ -94,6 +95,16 @@ def policy_attachment_address(permission_set_name: str, policy_arn: str) -> str:
 def inline_policy_address(permission_set_name: str) -> str:
     """Return the address of a permission set's inline policy."""
     return address("sso_permission_set_inline_policy", permission_set_name)
+
+
+def customer_managed_policy_attachment_address(permission_set_name: str, reference: str) -> str:
+    """Return the address of a customer managed policy reference (``/path/Name``) on a permission set."""
+    return address("sso_customer_managed_policy_attachment", f"{permission_set_name}[{reference.lstrip('/')}]")
+
+
+def permissions_boundary_address(permission_set_name: str) -> str:
+    """Return the address of a permission set's permissions boundary."""
+    return address("sso_permissions_boundary_attachment", permission_set_name)
 
 
 def principal_name(principal_type: str, name: str) -> str:

@@ -58,8 +58,18 @@ def verify_admin(
     account_id: str,
     spec: access.AccessSpec,
     confirmations: dict[str, bool],
+    *,
+    iam_wait: least_privilege.IamWait | None = None,
 ) -> Verification:
     """Read the live state and judge it: user, exact policies, assignment, admin rights, checklist.
+
+    A user in conflict (another email) fails, and its checklist confirmations do not count:
+    it may be someone else's user.
+
+    Args:
+        iam_wait: Right after this run applied the step, how to wait for IAM to show the role as
+            provisioned; used only when Identity Center already holds the access as asked
+            (``access.iam_may_lag``). None: read once.
 
     IAM actions: those of ``access.read_access_state`` and ``least_privilege.check_role_permissions``.
     """
@@ -68,7 +78,11 @@ def verify_admin(
         STEP_ID,
         access.verify_access(state, spec),
         least_privilege.check_role_permissions(
-            ctx, spec.permission_set.name, must_allow=[ADMIN_PROOF_ACTION], must_deny=[]
+            ctx, spec.permission_set.name, must_allow=[ADMIN_PROOF_ACTION], must_deny=[],
+            wait=iam_wait if access.iam_may_lag(state, spec) else None,
         ),
-        checklist.verify_checklist(checklist.ADMIN_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
+        access.discount_confirmations(
+            checklist.verify_checklist(checklist.ADMIN_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
+            state, spec,
+        ),
     )

@@ -88,8 +88,18 @@ def verify_developer(
     spec: access.AccessSpec,
     services: tuple[str, ...],
     confirmations: dict[str, bool],
+    *,
+    iam_wait: least_privilege.IamWait | None = None,
 ) -> Verification:
     """Read the live state and judge it: user, exact policies, assignment, least privilege, checklist.
+
+    A user in conflict (another email) fails, and its checklist confirmations do not count:
+    it may be someone else's user.
+
+    Args:
+        iam_wait: Right after this run applied the step, how to wait for IAM to show the role as
+            provisioned; used only when Identity Center already holds the access as asked
+            (``access.iam_may_lag``). None: read once.
 
     IAM actions: those of ``access.read_access_state`` and ``least_privilege.check_role_permissions``.
     """
@@ -100,7 +110,10 @@ def verify_developer(
         access.verify_access(state, spec),
         least_privilege.check_role_permissions(
             ctx, spec.permission_set.name, must_allow=must_allow, must_deny=must_deny,
-            resources=catalogue.EXAMPLE_RESOURCES,
+            resources=catalogue.EXAMPLE_RESOURCES, wait=iam_wait if access.iam_may_lag(state, spec) else None,
         ),
-        checklist.verify_checklist(checklist.DEVELOPER_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
+        access.discount_confirmations(
+            checklist.verify_checklist(checklist.DEVELOPER_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
+            state, spec,
+        ),
     )

@@ -4,18 +4,26 @@ Order matters (see the reference notes): the organization first, by API; then th
 "Enable" click (there is no API for an organization instance); then the runbook waits for the
 instance (usable only once ``ACTIVE``) and offers the access portal URL candidates, since no
 API returns the URL.
+
+An instance lives in one region, its primary Region (newer ones may be replicated to additional
+Regions, where users and permission sets are read-only). Where botocore's model lets
+``ListInstances`` say so (``RegionScope``, ``PrimaryRegion``), an instance enabled in another
+region than the runbook's is named with its region, so the person sets ``region`` rather than
+being told to enable Identity Center a second time.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import botocore.exceptions
 
 from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
 from runbook_lib.checks import FAIL, PASS, Check, Verification
 from runbook_lib.errors import (
+    IdentityCenterInOtherRegionError,
     IdentityCenterNotEnabledError,
     OrganizationConflictError,
     PrerequisiteMissingError,
@@ -48,27 +56,49 @@ class Organization:
 
 @dataclass(frozen=True)
 class IdentityCenterInstance:
-    """An IAM Identity Center instance (``sso-admin:ListInstances``)."""
+    """An IAM Identity Center instance (``sso-admin:ListInstances``).
+
+    Attributes:
+        primary_region: The region it was enabled in and is managed from, or "" where the API
+            does not say (older botocore models, moto).
+    """
 
     instance_arn: str
     identity_store_id: str
     owner_account_id: str
     status: str
+    primary_region: str = ""
 
     @property
     def instance_id(self) -> str:
         """The ``ssoins-...`` part of the instance ARN."""
         return self.instance_arn.rsplit("/", 1)[-1]
 
+    def is_managed_from(self, region: str) -> bool:
+        """Return True when users and permission sets can be changed from ``region`` (its primary
+        Region, or a region the API does not tell apart)."""
+        return not self.primary_region or self.primary_region == region
+
 
 @dataclass(frozen=True)
 class IdentityCenterState:
-    """The account's organization and Identity Center instance, as read live."""
+    """The account's organization and Identity Center instance, as read live.
+
+    Attributes:
+        instance_elsewhere: With no instance in ``region``: one in another region, when the API
+            can tell (else None).
+    """
 
     account_id: str
     region: str
     organization: Organization | None
     instance: IdentityCenterInstance | None
+    instance_elsewhere: IdentityCenterInstance | None = None
+
+    @property
+    def wrong_region(self) -> IdentityCenterInOtherRegionError | None:
+        """Why the runbook's region is not the one Identity Center is managed from, or None."""
+        return region_refusal(self.instance, self.instance_elsewhere, self.region)
 
 
 @translating_aws_errors
@@ -93,10 +123,56 @@ def read_instance(ctx: AwsContext) -> IdentityCenterInstance | None:
     IAM actions: ``sso:ListInstances``.
     """
     for found in paginate(ctx.client("sso-admin"), "list_instances", "Instances"):
-        return IdentityCenterInstance(
-            found["InstanceArn"], found["IdentityStoreId"], found.get("OwnerAccountId", ""),
-            found.get("Status", "ACTIVE"),
-        )
+        return instance_from(found)
+    return None
+
+
+def instance_from(found: dict[str, Any]) -> IdentityCenterInstance:
+    """Return the instance ``ListInstances`` describes in ``found``."""
+    return IdentityCenterInstance(
+        str(found["InstanceArn"]), str(found["IdentityStoreId"]), str(found.get("OwnerAccountId", "")),
+        str(found.get("Status", "ACTIVE")), str(found.get("PrimaryRegion") or ""),
+    )
+
+
+def lists_every_region(sso_admin: Any) -> bool:
+    """Return True when this client's model lets ``ListInstances`` list other regions' instances
+    (``RegionScope``, in botocore models of multi-Region Identity Center; older ones lack it and
+    would refuse the parameter before sending anything)."""
+    model = sso_admin.meta.service_model.operation_model("ListInstances")
+    return "RegionScope" in model.input_shape.members
+
+
+@translating_aws_errors
+def find_instance_elsewhere(ctx: AwsContext) -> IdentityCenterInstance | None:
+    """Return an instance managed from another region than the context's, or None.
+
+    Asked only when the context's region has none. None also when botocore's model cannot ask
+    (no ``RegionScope``), or the answer does not say the instance's region.
+
+    IAM actions: ``sso:ListInstances``.
+    """
+    sso_admin = ctx.client("sso-admin")
+    if not lists_every_region(sso_admin):
+        return None
+    for found in paginate(sso_admin, "list_instances", "Instances", RegionScope="ALL_REGIONS"):
+        instance = instance_from(found)
+        if not instance.is_managed_from(ctx.region):
+            return instance
+    return None
+
+
+def region_refusal(
+    instance: IdentityCenterInstance | None, elsewhere: IdentityCenterInstance | None, region: str
+) -> IdentityCenterInOtherRegionError | None:
+    """Return why ``region`` is not where Identity Center is managed from, or None when it is
+    (or when there is no instance anywhere the API can see)."""
+    if instance is not None:
+        if instance.is_managed_from(region):
+            return None
+        return IdentityCenterInOtherRegionError(region, instance.primary_region, additional_region=True)
+    if elsewhere is not None:
+        return IdentityCenterInOtherRegionError(region, elsewhere.primary_region)
     return None
 
 
@@ -138,11 +214,17 @@ def require_instance(ctx: AwsContext) -> IdentityCenterInstance:
     IAM actions: ``sso:ListInstances``.
 
     Raises:
-        IdentityCenterNotEnabledError: when there is none in the context's region yet.
+        IdentityCenterNotEnabledError: when there is none in the context's region yet (nor, as
+            far as the API can tell, in another).
+        IdentityCenterInOtherRegionError: when it is managed from another region: which one.
         PrerequisiteMissingError: while the instance is still being created.
         RunbookError: when creating it failed, or it is being deleted.
     """
     instance = read_instance(ctx)
+    elsewhere = find_instance_elsewhere(ctx) if instance is None else None
+    wrong_region = region_refusal(instance, elsewhere, ctx.region)
+    if wrong_region is not None:
+        raise wrong_region
     if instance is None:
         raise IdentityCenterNotEnabledError(ctx.region)
     not_ready = instance_not_ready(instance, ctx.region)
@@ -153,11 +235,14 @@ def require_instance(ctx: AwsContext) -> IdentityCenterInstance:
 
 @translating_aws_errors
 def read_identity_center_state(ctx: AwsContext, account_id: str) -> IdentityCenterState:
-    """Read the organization and the instance.
+    """Read the organization and the instance (and, with none here, one in another region).
 
     IAM actions: ``organizations:DescribeOrganization``, ``sso:ListInstances``.
     """
-    return IdentityCenterState(account_id, ctx.region, read_organization(ctx), read_instance(ctx))
+    organization = read_organization(ctx)
+    instance = read_instance(ctx)
+    elsewhere = find_instance_elsewhere(ctx) if instance is None else None
+    return IdentityCenterState(account_id, ctx.region, organization, instance, elsewhere)
 
 
 def plan_identity_center(state: IdentityCenterState) -> Plan:
@@ -167,9 +252,13 @@ def plan_identity_center(state: IdentityCenterState) -> Plan:
 
     Raises:
         OrganizationConflictError: when the account is a member of someone else's organization.
+        IdentityCenterInOtherRegionError: when Identity Center is managed from another region
+            (enabling it here too would be refused).
         RunbookError: when the organization lacks the "all features" set Identity Center needs,
             or the instance failed or is being deleted.
     """
+    if state.wrong_region is not None:
+        raise state.wrong_region
     changes = []
     organization = state.organization
     if organization is None:
@@ -298,7 +387,8 @@ def portal_url_candidates(instance: IdentityCenterInstance, region: str) -> list
 
 
 def verify_identity_center(state: IdentityCenterState) -> Verification:
-    """Judge the state: an all-features organization managed by this account, an active instance."""
+    """Judge the state: an all-features organization managed by this account, an active instance
+    managed from the runbook's region (else which region to set)."""
     organization, instance, region = state.organization, state.instance, state.region
     organization_address = addresses.organization_address(state.account_id)
     if organization is None:
@@ -329,8 +419,15 @@ def verify_identity_center(state: IdentityCenterState) -> Verification:
         )
     else:
         instance_found = f"The IAM Identity Center instance in {region} is {instance.status}, not ACTIVE."
+    wrong_region = state.wrong_region
+    instance_check = (
+        Check("sso_instance_in_runbook_region", FAIL, addresses.instance_address(region),
+              f"{wrong_region.message} Set `region` to {wrong_region.instance_region}.")
+        if wrong_region is not None
+        else Check("sso_instance_active", PASS if active else FAIL, addresses.instance_address(region), instance_found)
+    )
     return Verification(STEP_ID, (
         Check("organizations_account_is_management", PASS if managed_here else FAIL, organization_address, managed_found),
         Check("organizations_all_features_enabled", PASS if all_features else FAIL, organization_address, features_found),
-        Check("sso_instance_active", PASS if active else FAIL, addresses.instance_address(region), instance_found),
+        instance_check,
     ))

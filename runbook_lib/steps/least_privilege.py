@@ -9,19 +9,49 @@ code path is one; the notebook says which evaluator answered.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import time
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from runbook_lib.aws import AwsContext, paginate, translating_aws_errors
 from runbook_lib.checks import FAIL, PASS, Check
 from runbook_lib.steps import addresses
+from runbook_lib.waiting import Clock, Sleep, poll_until
 
 RESERVED_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
 RESERVED_ROLE_PATH_PATTERN = re.compile(r"^/aws-reserved/sso\.amazonaws\.com/(?:[a-z0-9-]+/)?$")
 """The reserved roles' path: ``/aws-reserved/sso.amazonaws.com/``, or with the region of an
 Identity Center instance outside us-east-1 (``.../sso.amazonaws.com/eu-west-1/``)."""
 AWS_EVALUATOR = "AWS IAM policy simulator (iam:SimulatePrincipalPolicy)"
+IAM_SETTLE_SECONDS = 60.0
+"""How long to wait for IAM to show a role just provisioned, and its new policies (IAM is
+eventually consistent: seconds, rarely a minute)."""
+IAM_SETTLE_POLL_SECONDS = 5.0
+Progress = Callable[[str], None]
+"""Told, in a sentence, what the wait is waiting for (the notebook shows it; the library never prints)."""
+
+
+@dataclass(frozen=True)
+class IamWait:
+    """How to wait for IAM to catch up with a change just applied: bounded, clock injectable.
+
+    Attributes:
+        timeout_seconds: The longest wait.
+        interval_seconds: The pause between two reads.
+        on_progress: Told what is still awaited after each read that is not final; None: nobody.
+        sleep: How to pause (a test passes one that moves its clock).
+        clock: Where the time comes from.
+    """
+
+    timeout_seconds: float = IAM_SETTLE_SECONDS
+    interval_seconds: float = IAM_SETTLE_POLL_SECONDS
+    on_progress: Progress | None = None
+    sleep: Sleep = time.sleep
+    clock: Clock = time.monotonic
+
+
 SANDBOX_EVALUATOR = (
     "the sandbox's iam:SimulatePrincipalPolicy, built on moto's IAM policy evaluator "
     "(moto/iam/access_control.py): Deny over Allow, wildcards, NotAction and NotResource; conditions "
@@ -138,8 +168,52 @@ def check_role_permissions(
     must_allow: list[str],
     must_deny: list[str],
     resources: Mapping[str, str] | None = None,
+    wait: IamWait | None = None,
 ) -> list[Check]:
     """Find the permission set's role and judge what it may do; FAIL when there is no role yet.
+
+    With ``wait`` (right after the step provisioned the set), a missing role or a judgement that
+    fails is read again until it passes or the wait is over: IAM shows a new role, or a role's new
+    policies, some seconds after Identity Center reports the provisioning done. A failure still
+    there at the end says how long it was waited for.
+
+    IAM actions: ``iam:ListRoles``, ``iam:SimulatePrincipalPolicy``.
+    """
+    def judge() -> list[Check]:
+        return judge_role_permissions(
+            ctx, permission_set_name, must_allow=must_allow, must_deny=must_deny, resources=resources)
+
+    if wait is None:
+        return judge()
+    started = wait.clock()
+
+    def settled(checks: list[Check]) -> bool:
+        failed = [check for check in checks if check.status == FAIL]
+        if failed and wait.on_progress is not None:
+            waited = wait.clock() - started
+            wait.on_progress(
+                f"Waiting for IAM to catch up ({waited:.0f} of at most {wait.timeout_seconds:.0f} s): {failed[0].detail}"
+            )
+        return not failed
+
+    checks = poll_until(
+        judge, settled, timeout_seconds=wait.timeout_seconds, interval_seconds=wait.interval_seconds,
+        sleep=wait.sleep, clock=wait.clock,
+    )
+    waited = f" Still so after waiting {wait.timeout_seconds:.0f} s for IAM."
+    return [dataclasses.replace(check, detail=check.detail + waited) if check.status == FAIL else check for check in checks]
+
+
+@translating_aws_errors
+def judge_role_permissions(
+    ctx: AwsContext,
+    permission_set_name: str,
+    *,
+    must_allow: list[str],
+    must_deny: list[str],
+    resources: Mapping[str, str] | None = None,
+) -> list[Check]:
+    """Find the permission set's role and judge what it may do, once; FAIL when there is no role.
 
     IAM actions: ``iam:ListRoles``, ``iam:SimulatePrincipalPolicy``.
     """

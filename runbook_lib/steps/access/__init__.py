@@ -29,6 +29,7 @@ from runbook_lib.steps.access.read import (
     look_up_id,
     read_access_state,
     read_permission_set,
+    read_permissions_boundary,
 )
 from runbook_lib.steps.access.specs import (
     AccessSpec,
@@ -38,9 +39,17 @@ from runbook_lib.steps.access.specs import (
     UserSpec,
     UserState,
     build_user_spec,
+    conflicting_user,
+    reference_fields,
+    reference_path,
     validate_group_name,
 )
-from runbook_lib.steps.access.verify import verify_access, verify_permission_set
+from runbook_lib.steps.access.verify import (
+    discount_confirmations,
+    iam_may_lag,
+    verify_access,
+    verify_permission_set,
+)
 
 __all__ = [
     "APPLIERS",
@@ -53,12 +62,15 @@ __all__ = [
     "UserState",
     "apply_access",
     "build_user_spec",
+    "conflicting_user",
     "create_account_assignment",
+    "discount_confirmations",
     "find_group",
     "find_permission_set",
     "find_user",
     "find_users_with_suffix",
     "has_any_assignment",
+    "iam_may_lag",
     "is_assigned",
     "is_group_member",
     "look_up_id",
@@ -69,6 +81,9 @@ __all__ = [
     "provision_permission_set",
     "read_access_state",
     "read_permission_set",
+    "read_permissions_boundary",
+    "reference_fields",
+    "reference_path",
     "validate_group_name",
     "verify_access",
     "verify_permission_set",

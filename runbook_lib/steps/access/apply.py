@@ -17,7 +17,7 @@ import botocore.exceptions
 from runbook_lib.aws import AwsContext, error_code, translating_aws_errors
 from runbook_lib.errors import RunbookError
 from runbook_lib.plan import Applier, Change, Plan, apply_plan
-from runbook_lib.steps.access.specs import AccessSpec, AccessState
+from runbook_lib.steps.access.specs import AccessSpec, AccessState, reference_fields
 from runbook_lib.steps.identity_center import IdentityCenterInstance
 from runbook_lib.waiting import Sleep, follow_request, retry_on_conflict
 
@@ -178,6 +178,27 @@ def apply_delete_inline_policy(target: AccessApplyTarget, change: Change) -> str
     return f"{change.address}: deleted."
 
 
+def apply_detach_customer_managed_policy(target: AccessApplyTarget, change: Change) -> str:
+    """Detach the customer managed policy reference the change names (``before``, ``/path/Name``).
+
+    IAM actions: ``sso:DetachCustomerManagedPolicyReferenceFromPermissionSet``.
+    """
+    target.write_permission_set(
+        "detach_customer_managed_policy_reference_from_permission_set",
+        CustomerManagedPolicyReference=reference_fields(change.before),
+    )
+    return f"{change.address}: detached {change.before}."
+
+
+def apply_delete_permissions_boundary(target: AccessApplyTarget, change: Change) -> str:
+    """Delete the permission set's permissions boundary (nothing asks for one).
+
+    IAM actions: ``sso:DeletePermissionsBoundaryFromPermissionSet``.
+    """
+    target.write_permission_set("delete_permissions_boundary_from_permission_set")
+    return f"{change.address}: deleted ({change.before})."
+
+
 def apply_create_account_assignment(target: AccessApplyTarget, change: Change) -> str:
     """Assign the permission set to the user (or the group) on the account.
 
@@ -211,6 +232,8 @@ APPLIERS: dict[str, Applier[AccessApplyTarget]] = {
     "attach_managed_policy": apply_attach_managed_policy,
     "detach_managed_policy": apply_detach_managed_policy,
     "delete_inline_policy": apply_delete_inline_policy,
+    "detach_customer_managed_policy": apply_detach_customer_managed_policy,
+    "delete_permissions_boundary": apply_delete_permissions_boundary,
     "create_account_assignment": apply_create_account_assignment,
     "provision_permission_set": apply_provision_permission_set,
 }
@@ -229,7 +252,8 @@ def apply_access(
     ``identitystore:CreateGroupMembership``, ``sso:CreatePermissionSet``,
     ``sso:UpdatePermissionSet``, ``sso:AttachManagedPolicyToPermissionSet``,
     ``sso:DetachManagedPolicyFromPermissionSet``, ``sso:DeleteInlinePolicyFromPermissionSet``,
-    ``sso:ProvisionPermissionSet``, ``sso:CreateAccountAssignment`` (and their status reads).
+    ``sso:DetachCustomerManagedPolicyReferenceFromPermissionSet``,
+    ``sso:DeletePermissionsBoundaryFromPermissionSet``, ``sso:ProvisionPermissionSet``, ``sso:CreateAccountAssignment`` (and their status reads).
 
     Raises:
         UnknownOperationError: before any change, when the plan holds an operation with no applier.

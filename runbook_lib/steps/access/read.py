@@ -11,7 +11,7 @@ import botocore.exceptions
 
 from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
 from runbook_lib.errors import RunbookError
-from runbook_lib.steps.access.specs import AccessSpec, AccessState, PermissionSetState, UserState
+from runbook_lib.steps.access.specs import AccessSpec, AccessState, PermissionSetState, UserState, reference_path
 from runbook_lib.steps.identity_center import IdentityCenterInstance
 
 
@@ -136,20 +136,32 @@ def find_permission_set(ctx: AwsContext, instance_arn: str, name: str) -> str | 
 
 @translating_aws_errors
 def read_permission_set(ctx: AwsContext, instance_arn: str, arn: str, account_id: str) -> PermissionSetState:
-    """Return a permission set's session length, policies and whether it is on the account.
+    """Return a permission set's session length, everything that grants or bounds its role's
+    access, and whether it is on the account.
+
+    Everything a permission set can carry is read, not only what the runbook attaches: a
+    customer managed policy reference or a boundary set by hand changes what the role may do
+    as surely as a managed policy does.
 
     IAM actions: ``sso:DescribePermissionSet``, ``sso:ListManagedPoliciesInPermissionSet``,
-    ``sso:GetInlinePolicyForPermissionSet``, ``sso:ListPermissionSetsProvisionedToAccount``.
+    ``sso:ListCustomerManagedPolicyReferencesInPermissionSet``, ``sso:GetInlinePolicyForPermissionSet``,
+    ``sso:GetPermissionsBoundaryForPermissionSet``, ``sso:ListPermissionSetsProvisionedToAccount``.
     """
     sso_admin = ctx.client("sso-admin")
-    described = sso_admin.describe_permission_set(InstanceArn=instance_arn, PermissionSetArn=arn)["PermissionSet"]
+    where = {"InstanceArn": instance_arn, "PermissionSetArn": arn}
+    described = sso_admin.describe_permission_set(**where)["PermissionSet"]
     policies = frozenset(
         policy["Arn"] for policy in paginate(
-            sso_admin, "list_managed_policies_in_permission_set", "AttachedManagedPolicies",
-            InstanceArn=instance_arn, PermissionSetArn=arn,
+            sso_admin, "list_managed_policies_in_permission_set", "AttachedManagedPolicies", **where,
         )
     )
-    inline = sso_admin.get_inline_policy_for_permission_set(InstanceArn=instance_arn, PermissionSetArn=arn)
+    references = frozenset(
+        reference_path(reference["Name"], reference.get("Path", "/")) for reference in paginate(
+            sso_admin, "list_customer_managed_policy_references_in_permission_set",
+            "CustomerManagedPolicyReferences", **where,
+        )
+    )
+    inline = sso_admin.get_inline_policy_for_permission_set(**where)
     provisioned = arn in set(paginate(
         sso_admin, "list_permission_sets_provisioned_to_account", "PermissionSets",
         InstanceArn=instance_arn, AccountId=account_id,
@@ -157,7 +169,32 @@ def read_permission_set(ctx: AwsContext, instance_arn: str, arn: str, account_id
     return PermissionSetState(
         arn, described["Name"], described.get("SessionDuration", "PT1H"), policies,
         inline.get("InlinePolicy") or "", provisioned,
+        customer_managed_policies=references, permissions_boundary=read_permissions_boundary(ctx, instance_arn, arn),
     )
+
+
+@translating_aws_errors
+def read_permissions_boundary(ctx: AwsContext, instance_arn: str, arn: str) -> str:
+    """Return the permission set's permissions boundary: an AWS managed policy's ARN, a customer
+    managed reference as ``/path/Name``, or "" when it has none.
+
+    sso-admin answers ``ResourceNotFoundException`` for a set without a boundary (as Terraform's
+    AWS provider reads it); an answer without one means the same.
+
+    IAM actions: ``sso:GetPermissionsBoundaryForPermissionSet``.
+    """
+    try:
+        boundary = ctx.client("sso-admin").get_permissions_boundary_for_permission_set(
+            InstanceArn=instance_arn, PermissionSetArn=arn,
+        ).get("PermissionsBoundary") or {}
+    except botocore.exceptions.ClientError as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return ""
+        raise
+    reference = boundary.get("CustomerManagedPolicyReference")
+    if reference:
+        return reference_path(reference["Name"], reference.get("Path", "/"))
+    return boundary.get("ManagedPolicyArn", "")
 
 
 @translating_aws_errors
