@@ -3,15 +3,26 @@
 ``python -m runbook_lib.runner --params runbook.example.yaml [--plan-only]`` runs every
 ``notebooks/NN_*.ipynb`` with the parameters from the YAML file, keeps each executed notebook
 (the failing one too) and a summary in a timestamped folder, and exits non-zero when a step fails.
+
+Where the platform forks safely (Linux) each notebook runs in-process (``runbook_lib.engine``) in
+a forked copy of this process, which has imported papermill, IPython, pandas and the notebooks'
+modules once, and parsed botocore's data files once: a fresh process per notebook, as a kernel
+is, without a kernel's boot and shutdown. ``--engine kernel`` runs each in a Jupyter kernel.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime
+import gc
+import importlib
+import importlib.util
 import json
 import os
+import signal
 import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +39,13 @@ COMMON_PARAMETERS = ("target", "profile", "region", "account_id", "simulate_cons
 RUNNER_PARAMETERS = ("headless", "apply", "summary_file")
 """Set by the runner itself, never by the file."""
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TABLE_MODULES = ("pandas",)
+"""Imported by the library when a step shows a table, which every step does (its plan or its
+verification): loaded once before the notebooks run in-process, not once per notebook."""
+IN_PROCESS, KERNEL = "in-process", "kernel"
+ENGINES = (IN_PROCESS, KERNEL)
+"""How notebooks run: in this process's IPython (each in a forked copy of it, where the platform
+forks safely), or each in a Jupyter kernel of its own as papermill does by default."""
 
 
 @dataclass
@@ -89,15 +107,28 @@ def parameters_for(notebook: Path, loaded: dict[str, Any], *, apply: bool, summa
     return {key: value for key, value in wanted.items() if key in declared}
 
 
-def run_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -> StepOutcome:
-    """Execute one notebook with papermill; the executed copy is kept even when it fails."""
+def run_notebook(notebook: Path, output: Path, parameters: dict[str, Any], *, engine: str = KERNEL) -> StepOutcome:
+    """Execute one notebook with papermill; the executed copy is kept even when it fails.
+
+    Args:
+        engine: ``kernel`` (papermill's Jupyter kernel, shut down at once when the notebook is
+            done: its outputs are all in by then) or ``in-process`` (in this very process; see
+            ``run_notebook_isolated`` for a process of its own).
+    """
     import papermill
 
     step = notebook.stem
+    options: dict[str, Any] = {}
+    if engine == IN_PROCESS:
+        from runbook_lib.engine import register_engine
+
+        options["engine_name"] = register_engine()
+    else:
+        options["shutdown_kernel"] = "immediate"
     try:
         papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name="python3",
-            cwd=str(notebook.parent), progress_bar=False, log_output=False,
+            cwd=str(notebook.parent), progress_bar=False, log_output=False, **options,
         )
     except papermill.PapermillExecutionError as failure:
         return StepOutcome(
@@ -105,6 +136,192 @@ def run_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -> St
             waiting=is_prerequisite_error(failure.ename),
         )
     return StepOutcome(step, output.name, True)
+
+
+def default_engine() -> str:
+    """Return ``in-process`` where this platform forks safely, else ``kernel``."""
+    return IN_PROCESS if forks_safely() else KERNEL
+
+
+def forks_safely() -> bool:
+    """Return True where a warmed-up process may fork without exec: Linux.
+
+    macOS can crash a child forked after system frameworks were used (its proxy lookup uses
+    them), and Windows cannot fork.
+    """
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def run_notebook_isolated(notebook: Path, output: Path, parameters: dict[str, Any]) -> StepOutcome:
+    """Run one notebook in-process in a forked copy of this process, and return its outcome.
+
+    The copy starts with everything this process imported (``prepare_in_process_run``) and
+    nothing any earlier notebook did: its variables, environment, working directory, module
+    state and botocore's sessions go when it exits, as a kernel's would. Only the outcome comes
+    back, as JSON through a pipe; a copy that dies (a crash, ``os._exit``) is a failed step.
+    Ctrl-C reaches the copy, which stops its cell with ``KeyboardInterrupt``; this process
+    waits for it and writes the summary.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()  # else the copy would print this process's pending output again
+    gc.freeze()  # the copy's garbage collector then leaves the inherited objects' pages shared
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's coverage is the notebook's
+        os.close(reader)
+        status = 0
+        try:
+            outcome = run_notebook(notebook, output, parameters, engine=IN_PROCESS)
+        except BaseException as error:  # the parent must hear of any failure, even SystemExit
+            outcome = StepOutcome(notebook.stem, output.name, False, error=f"{type(error).__name__}: {error}")
+            status = 1
+        with os.fdopen(writer, "w", encoding="utf-8") as pipe:
+            pipe.write(json.dumps(vars(outcome)))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)  # no interpreter shutdown: nothing of the parent's to tear down twice
+    os.close(writer)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the copy handles Ctrl-C
+    try:
+        with os.fdopen(reader, encoding="utf-8") as pipe:
+            answer = pipe.read()
+        _, wait_status = os.waitpid(child, 0)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if not answer:
+        return StepOutcome(
+            notebook.stem, output.name, False,
+            error=f"RunnerError: the notebook's process ended without an outcome ({describe_wait_status(wait_status)})",
+        )
+    return StepOutcome(**json.loads(answer))
+
+
+def describe_wait_status(wait_status: int) -> str:
+    """Return how a child process ended, in words."""
+    if os.WIFSIGNALED(wait_status):
+        return f"killed by signal {os.WTERMSIG(wait_status)}"
+    return f"exit code {os.waitstatus_to_exitcode(wait_status)}"
+
+
+def prepare_in_process_run(notebooks: list[Path]) -> None:
+    """Import, once, what every notebook would import again: papermill, IPython, the engine and
+    the modules the notebooks' cells import at their top level.
+
+    A forked copy of this process then starts a notebook with them loaded; an import inside an
+    ``if`` (the widgets, in JupyterLab only) stays where it is. A module that fails to import is
+    left for the notebook to report, as it would under a kernel.
+    """
+    defer_iri_grammars()
+    import papermill  # noqa: F401  (the point is the import)
+
+    from runbook_lib import engine  # noqa: F401
+
+    share_botocore_data()
+    for name in [*imported_modules(notebooks), *TABLE_MODULES]:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # not a module (a function imported from one), or missing
+            continue
+
+
+BOTOCORE_DATA = ("endpoints", "partitions", "sdk-default-configuration")
+"""What every botocore session reads before its first client; ``endpoints`` is a 1.2 MB JSON file."""
+
+
+def share_botocore_data() -> None:
+    """Give every botocore session of this process (and its forked copies) one data loader, with
+    the files every session reads already parsed.
+
+    Each step makes sessions of its own (and step 06 one per profile), and each new session
+    parses botocore's data files again: 0.1 s a session for ``endpoints.json`` alone. The files
+    are botocore's installed data, the same for every session; a loader is already shared by all
+    the clients of one session, and sharing it between sessions with the same data path changes
+    nothing else (a session with another ``data_path`` gets a loader of its own).
+    """
+    import botocore.loaders
+    import botocore.session
+
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+    def create_shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = create_shared_loader  # what Session._register_data_loader calls
+    loader = create_shared_loader(None)
+    for name in BOTOCORE_DATA:
+        loader.load_data_with_path(name)
+
+
+def warm_botocore_models(reports: list[dict[str, Any]]) -> None:
+    """Parse, in this process, the models of the services earlier steps called, so that the next
+    forked copy finds them parsed (``share_botocore_data`` must have run)."""
+    import botocore.exceptions
+    import botocore.session
+
+    loader = botocore.session.create_loader(None)
+    services = {str(call).split(":")[0] for report in reports for call in report.get("calls", [])}
+    for service in sorted(services):
+        for kind in ("service-2", "paginators-1", "endpoint-rule-set-1"):
+            try:
+                loader.load_service_model(service, kind)
+            except botocore.exceptions.DataNotFoundError:
+                continue
+
+
+def imported_modules(notebooks: list[Path]) -> list[str]:
+    """Return the modules the notebooks' code cells import at their top level, in order."""
+    import nbformat
+
+    names: dict[str, None] = {}
+    for notebook in notebooks:
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                statements = ast.parse(cell.source).body
+            except SyntaxError:  # IPython syntax (magics); its imports stay in the notebook
+                continue
+            for statement in statements:
+                if isinstance(statement, ast.Import):
+                    names.update(dict.fromkeys(alias.name for alias in statement.names))
+                elif isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
+                    names[statement.module] = None
+                    # ``from package import module`` imports a submodule; names that are not are skipped
+                    names.update(dict.fromkeys(f"{statement.module}.{alias.name}" for alias in statement.names))
+    return list(names)
+
+
+def defer_iri_grammars() -> None:
+    """Make ``rfc3987_syntax`` load when an IRI is first checked, not when jsonschema is imported.
+
+    nbformat imports jsonschema, whose format checkers import ``rfc3987_syntax``, which builds
+    its Lark grammars at import: 0.8 s of every headless run, for a format ("iri") that no
+    notebook schema uses. The stand-in module forwards the one function jsonschema takes from
+    it, and any other name, to the real module, imported on first use; nothing changes
+    where it is already imported or not installed.
+    """
+    if "rfc3987_syntax" in sys.modules or importlib.util.find_spec("rfc3987_syntax") is None:
+        return
+    stand_in = types.ModuleType("rfc3987_syntax", "Imported on first use (runbook_lib.runner.defer_iri_grammars).")
+
+    def load() -> types.ModuleType:
+        if sys.modules.get("rfc3987_syntax") is stand_in:
+            del sys.modules["rfc3987_syntax"]
+        return importlib.import_module("rfc3987_syntax")
+
+    def is_valid_syntax(*args: Any, **kwargs: Any) -> Any:
+        return load().is_valid_syntax(*args, **kwargs)
+
+    def forward(name: str) -> Any:
+        if name.startswith("__"):  # the import system asks for __path__ and the like: not a use
+            raise AttributeError(name)
+        return getattr(load(), name)
+
+    stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
+    stand_in.__getattr__ = forward  # type: ignore[attr-defined]
+    sys.modules["rfc3987_syntax"] = stand_in
 
 
 def is_prerequisite_error(error_name: str) -> bool:
@@ -148,21 +365,38 @@ def run_runbook(
     loaded: dict[str, Any],
     plan_only: bool = False,
     now: datetime.datetime | None = None,
+    engine: str = "",
 ) -> tuple[Path, list[StepOutcome]]:
     """Run every notebook in order, stopping at the first failure; write the summary.
 
+    Args:
+        engine: ``in-process`` or ``kernel`` (see ``ENGINES``); empty: ``default_engine()``.
+
     Returns:
         The run's folder and each step's outcome.
+
+    Raises:
+        InputError: for ``in-process`` where this platform cannot fork safely.
     """
+    engine = engine or default_engine()
+    if engine == IN_PROCESS and not forks_safely():
+        raise InputError("engine", engine, f"needs a platform that forks safely (Linux); use {KERNEL!r} here")
     stamp = (now or datetime.datetime.now()).strftime("%Y-%m-%dT%H-%M-%S")
     run_dir = output_root / stamp
     run_dir.mkdir(parents=True, exist_ok=False)
     apply = bool(loaded.get("apply", True)) and not plan_only
     outcomes = []
-    for notebook in find_notebooks(notebooks_dir):
+    notebooks = find_notebooks(notebooks_dir)
+    if engine == IN_PROCESS:
+        prepare_in_process_run(notebooks)
+    for notebook in notebooks:
         report_file = run_dir / "reports" / f"{notebook.stem}.json"
         parameters = parameters_for(notebook, loaded, apply=apply, summary_file=report_file)
-        outcome = run_notebook(notebook, run_dir / notebook.name, parameters)
+        if engine == IN_PROCESS:
+            warm_botocore_models([outcome.report for outcome in outcomes])
+            outcome = run_notebook_isolated(notebook, run_dir / notebook.name, parameters)
+        else:
+            outcome = run_notebook(notebook, run_dir / notebook.name, parameters, engine=KERNEL)
         if report_file.exists():
             outcome.report = json.loads(report_file.read_text(encoding="utf-8"))
         outcomes.append(outcome)
@@ -184,16 +418,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan-only", action="store_true", help="show every plan, change nothing")
     parser.add_argument("--notebooks", type=Path, default=PROJECT_ROOT / "notebooks")
     parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "runs", help="where run folders go")
+    parser.add_argument(
+        "--engine", choices=ENGINES, default=default_engine(),
+        help="in-process: each notebook in a forked copy of this process (Linux, the default there); "
+        "kernel: each in a Jupyter kernel of its own (papermill's default)",
+    )
     args = parser.parse_args(argv)
     try:
         loaded = load_parameters(args.params)
         if loaded.get("target", "sandbox") == "sandbox":
             from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, ensure_sandbox
 
-            # Kernels inherit this: every notebook acts on the same sandbox account.
+            # Kernels (and forked copies) inherit this: every notebook acts on the same sandbox account.
             os.environ[SANDBOX_URL_VARIABLE] = ensure_sandbox().url
         run_dir, outcomes = run_runbook(
-            notebooks_dir=args.notebooks, output_root=args.output, loaded=loaded, plan_only=args.plan_only
+            notebooks_dir=args.notebooks, output_root=args.output, loaded=loaded, plan_only=args.plan_only,
+            engine=args.engine,
         )
     except RunbookError as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
