@@ -1,6 +1,7 @@
 """The headless runner, end to end against the sandbox, plus its parameter handling.
 
-These runs are what `make run` does: papermill over every notebook, in order, in fresh kernels.
+These runs are what `make run` does: papermill over every notebook, in order, each in a fresh
+process (a forked copy of the runner, in-process; or a kernel, with ``--engine kernel``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import boto3
 import pytest
 import yaml
 
+from runbook_lib import runner
 from runbook_lib.errors import InputError
 from runbook_lib.paths import sandbox_config_file
-from runbook_lib.runner import StepOutcome, load_parameters, parameters_for, render_summary
+from runbook_lib.runner import StepOutcome, load_parameters, parameters_for, render_summary, run_runbook
 from runbook_lib.sandbox import SandboxClient
 from runbook_lib.steps.developer_access import read_profile_settings
 from sandbox_seeds import SEED
@@ -154,8 +156,9 @@ def test_changing_the_developers_services_shows_drift_and_fixes_it(sandbox, tmp_
     assert_users_and_permission_sets(sandbox, developer_policies={"AmazonS3FullAccess", "AmazonDynamoDBFullAccess"})
 
 
-def test_plan_only_shows_the_plans_and_changes_nothing(sandbox, tmp_path):
-    finished, run_dir = run_runner(tmp_path / "runs", "--plan-only")
+@pytest.mark.parametrize("engine", runner.ENGINES)
+def test_plan_only_shows_the_plans_and_changes_nothing(sandbox, tmp_path, engine):
+    finished, run_dir = run_runner(tmp_path / "runs", "--plan-only", "--engine", engine)
     assert finished.returncode == 0, finished.stdout + finished.stderr
     reports = {step["step"]: step["report"] for step in read_summary(run_dir)["steps"]}
     assert len(reports["01_secure_root_user"]["planned"]) == 2
@@ -170,9 +173,10 @@ def test_plan_only_shows_the_plans_and_changes_nothing(sandbox, tmp_path):
         client(sandbox, "organizations").describe_organization()
 
 
-def test_a_failing_step_stops_the_run_keeps_its_notebook_and_exits_non_zero(sandbox, tmp_path):
+@pytest.mark.parametrize("engine", runner.ENGINES)
+def test_a_failing_step_stops_the_run_keeps_its_notebook_and_exits_non_zero(sandbox, tmp_path, engine):
     params = write_params(tmp_path / "params.yaml", target="sandbox", simulate_console=False)
-    finished, run_dir = run_runner(tmp_path / "runs", "--params", str(params))
+    finished, run_dir = run_runner(tmp_path / "runs", "--params", str(params), "--engine", engine)
     assert finished.returncode == 1
     steps = read_summary(run_dir)["steps"]
     assert [step["step"] for step in steps] == ["00_start_here", "01_secure_root_user"]
@@ -183,6 +187,7 @@ def test_a_failing_step_stops_the_run_keeps_its_notebook_and_exits_non_zero(sand
     kept = json.loads((run_dir / "01_secure_root_user.ipynb").read_text())
     errors = [output for cell in kept["cells"] for output in cell.get("outputs", []) if output["output_type"] == "error"]
     assert errors and "Root has no MFA device" in errors[0]["evalue"]
+    assert errors[0]["traceback"] == [f"StepIncompleteError: {errors[0]['evalue']}"]  # ours: no traceback
     assert not (run_dir / "02_enable_identity_center.ipynb").exists()
 
 
@@ -295,3 +300,106 @@ def test_cli_profiles_join_the_persons_config_and_the_profile_signs_in_as_the_de
     reports = {step["step"]: step["report"] for step in read_summary(rerun_dir)["steps"]}
     assert reports["05_configure_aws_cli"]["planned"] == [] and reports["06_verify_developer_access"]["planned"] == []
     assert config.read_bytes().decode() == written
+
+
+def write_step_notebooks(folder: Path, *cells: str) -> Path:
+    """Write one notebook per cell source, ``00_do_first.ipynb``, ``01_do_next.ipynb``, ..."""
+    import nbformat
+
+    folder.mkdir()
+    for number, source in enumerate(cells):
+        notebook = nbformat.v4.new_notebook(metadata={
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}})
+        notebook.cells.append(nbformat.v4.new_code_cell(source))
+        nbformat.write(notebook, folder / f"{number:02d}_do_step.ipynb")
+    return folder
+
+
+LEAVE_STATE_BEHIND = """
+import os, sys, boto3
+os.environ["RUNBOOK_LEFT_OVER"] = "1"
+sys.modules["runbook_lib.errors"].LEFT_OVER = 1
+boto3.setup_default_session(region_name="eu-west-1")
+get_ipython().set_custom_exc((ValueError,), lambda *args, **kwargs: None)
+os.chdir("/")
+left_over = 1
+"""
+
+FIND_NO_STATE = """
+import os, sys, boto3
+assert "RUNBOOK_LEFT_OVER" not in os.environ
+assert not hasattr(sys.modules["runbook_lib.errors"], "LEFT_OVER")
+assert boto3.DEFAULT_SESSION is None or boto3.DEFAULT_SESSION.region_name != "eu-west-1"
+assert get_ipython().custom_exceptions == ()
+assert os.getcwd() != "/" and "left_over" not in globals()
+"""
+
+
+@pytest.mark.skipif(not runner.forks_safely(), reason="the in-process engine needs a platform that forks safely")
+def test_nothing_one_notebook_does_reaches_the_next(tmp_path):
+    notebooks = write_step_notebooks(tmp_path / "notebooks", LEAVE_STATE_BEHIND, FIND_NO_STATE)
+    run_dir, outcomes = run_runbook(notebooks_dir=notebooks, output_root=tmp_path / "runs", loaded=load_parameters(None))
+    assert [(outcome.succeeded, outcome.error) for outcome in outcomes] == [(True, ""), (True, "")]
+    assert "RUNBOOK_LEFT_OVER" not in os.environ and (run_dir / "01_do_step.ipynb").exists()
+
+
+@pytest.mark.skipif(not runner.forks_safely(), reason="the in-process engine needs a platform that forks safely")
+def test_a_notebook_whose_process_dies_fails_its_step_and_the_run_still_ends_with_a_summary(tmp_path):
+    notebooks = write_step_notebooks(tmp_path / "notebooks", "print('started')", "import os\nos._exit(3)", "print('never')")
+    run_dir, outcomes = run_runbook(notebooks_dir=notebooks, output_root=tmp_path / "runs", loaded=load_parameters(None))
+    assert [outcome.succeeded for outcome in outcomes] == [True, False]
+    assert outcomes[1].error == "RunnerError: the notebook's process ended without an outcome (exit code 3)"
+    summary = read_summary(run_dir)
+    assert [step["step"] for step in summary["steps"]] == ["00_do_step", "01_do_step"]
+    assert (run_dir / "01_do_step.ipynb").exists()  # written when it started
+    assert not (run_dir / "02_do_step.ipynb").exists()
+
+
+def test_the_in_process_engine_is_refused_where_fork_is_not_safe(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "forks_safely", lambda: False)
+    assert runner.default_engine() == "kernel"
+    with pytest.raises(InputError) as refused:
+        run_runbook(notebooks_dir=NOTEBOOKS, output_root=tmp_path, loaded=load_parameters(None), engine="in-process")
+    assert refused.value.field == "engine"
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter (nothing imported yet); fail on a non-zero exit."""
+    finished = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert finished.returncode == 0, finished.stderr
+    return finished
+
+
+def test_the_iri_grammars_load_on_first_use_and_still_check_iris():
+    run_python(
+        "import sys\n"
+        "from runbook_lib.runner import defer_iri_grammars\n"
+        "defer_iri_grammars()\n"
+        "import jsonschema, nbformat\n"
+        "assert 'lark' not in sys.modules, 'the grammars were built at import'\n"
+        "checker = jsonschema.Draft7Validator.FORMAT_CHECKER\n"
+        "validator = jsonschema.Draft7Validator({'format': 'iri'}, format_checker=checker)\n"
+        "assert validator.is_valid('https://example.com/caf\u00e9') and not validator.is_valid('no iri')\n"
+        "assert 'lark' in sys.modules\n"
+    )
+
+
+def test_botocore_sessions_share_one_loader_per_data_path_and_still_make_clients():
+    run_python(
+        "import boto3, botocore.session\n"
+        "from runbook_lib.runner import share_botocore_data\n"
+        "share_botocore_data()\n"
+        "one, two = boto3.Session(region_name='us-east-1'), boto3.Session(region_name='eu-west-1')\n"
+        "assert one._session.get_component('data_loader') is two._session.get_component('data_loader')\n"
+        "other = botocore.session.Session()\n"
+        "other.set_config_variable('data_path', '/nowhere')\n"
+        "assert other.get_component('data_loader') is not one._session.get_component('data_loader')\n"
+        "client = two.client('sts', aws_access_key_id='x', aws_secret_access_key='y')\n"
+        "assert client.meta.region_name == 'eu-west-1'\n"
+    )
+
+
+def test_the_notebooks_top_level_imports_are_found_for_the_warm_up():
+    modules = runner.imported_modules(runner.find_notebooks(NOTEBOOKS))
+    assert {"runbook_lib.notebook", "runbook_lib.steps.secure_root", "runbook_lib.steps.status"} <= set(modules)
+    assert "runbook_lib.widgets" not in modules  # imported inside `if not headless:` only
