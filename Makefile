@@ -29,8 +29,11 @@ plan: $(STAMP)
 	$(BIN)/python -m runbook_lib.runner --params $(PARAMS) --plan-only
 
 ## Every test: library, notebooks (nbval against the seeded sandbox), headless end to end.
+## In parallel (pytest-xdist): one worker per core, each with its own sandbox and home; a file's
+## tests (a notebook's cells) stay on one worker. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= auto
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## JupyterLab on the notebooks, with the sandbox already running.
 lab: $(STAMP)

@@ -5,6 +5,11 @@ cache folder from ``HOME`` on import); the sandbox starts in ``pytest_configure`
 collection, so that the kernels nbval and papermill start inherit both. ``AWS_ENDPOINT_URL`` points every client without an explicit
 endpoint at the sandbox, so a test that takes the real-account path (a profile) still lands in
 the sandbox and can never reach AWS.
+
+Under pytest-xdist (``make test`` runs ``-n auto --dist loadfile``) every worker is a process of
+its own that imports this module: each gets its own home and its own sandbox, and a test file
+(so every cell of one nbval notebook, in order) stays on one worker. The controller, which runs
+no test, starts no sandbox.
 """
 
 from __future__ import annotations
@@ -29,11 +34,19 @@ _session: dict[str, object] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Start the session's sandbox and point AWS at it."""
+    """Start this process's sandbox and point AWS at it (not in an xdist controller)."""
+    if is_xdist_controller(config):
+        return
     sandbox = start_sandbox(log_dir=HOME / "sandbox")
     _session["sandbox"] = sandbox
     os.environ[SANDBOX_URL_VARIABLE] = sandbox.url
     os.environ["AWS_ENDPOINT_URL"] = sandbox.url
+
+
+def is_xdist_controller(config: pytest.Config) -> bool:
+    """Return True in the process that hands tests to xdist workers and runs none itself."""
+    distributed = getattr(config.option, "dist", "no") != "no" and bool(getattr(config.option, "numprocesses", 0))
+    return distributed and not hasattr(config, "workerinput")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
