@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PARAMS ?= runbook.example.yaml
 
-.PHONY: venv chromium run plan test lab reference sandbox-stop sandbox-reset clean
+.PHONY: venv chromium run plan test bench lab reference sandbox-stop sandbox-reset clean
 
 venv: $(STAMP)
 
@@ -34,6 +34,12 @@ plan: $(STAMP)
 TEST_WORKERS ?= auto
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+## Figures, not a test: the headless run vs bench/bare_boto3.py, per-step times and calls,
+## lookups at scale, one learner's memory, N learners at once (bench/bench.py --help; a few minutes).
+## BENCH_ARGS="--only headless,steps" picks sections.
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 ## JupyterLab on the notebooks, with the sandbox already running.
 lab: $(STAMP)
