@@ -16,8 +16,10 @@ of ``make test``. Every measured run gets a brand-new sandbox and a home of its 
   runbook headless: median step time and peak memory per learner.
 
 ``--checkout PATH`` times another checkout's runner (e.g. the main branch, for a before/after).
-Measured processes run without ``PYTHONDONTWRITEBYTECODE``, as on a person's machine: else every
-run would compile the runbook's modules anew (the bare script's boto3 is compiled at install).
+Measured processes cache their bytecode, as on a person's machine (``PYTHONDONTWRITEBYTECODE`` is
+dropped: else every run would compile the runbook's modules anew, while the bare script's boto3
+was compiled at install), in a folder of the bench's own (``PYTHONPYCACHEPREFIX``), filled by
+an unmeasured first pair, so that no checkout gets files written into it.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ ISOLATED_VARIABLES = (
     "RUNBOOK_SANDBOX_URL", "PYTHONDONTWRITEBYTECODE",
 )
 """Removed from every measured process: real credentials, a test run's sandbox, no bytecode cache."""
+BYTECODE_CACHE = Path(tempfile.gettempdir()) / "runbook-bench-bytecode"
+"""Where measured processes cache their bytecode (kept between benches: a warm machine's state)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,6 +85,7 @@ class Learner:
             "AWS_DEFAULT_REGION": REGION,
             "RUNBOOK_SANDBOX_URL": self.sandbox.url,
             "PYTHONPATH": str(self.checkout),
+            "PYTHONPYCACHEPREFIX": str(BYTECODE_CACHE),
         }
 
     def runner_command(self, output: Path, extra: list[str]) -> list[str]:
@@ -116,7 +121,8 @@ def run_timed(command: list[str], environment: dict[str, str]) -> Timed:
     """Run ``command`` to its end; return its wall time and the cpu time of its process tree."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    finished = subprocess.run(command, env=environment, capture_output=True, text=True, cwd=PROJECT, timeout=900)
+    # Not from a checkout: `python -m` would import the runbook from the working folder first.
+    finished = subprocess.run(command, env=environment, capture_output=True, text=True, cwd=environment["HOME"], timeout=900)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -480,7 +486,7 @@ def bench_learners(args: argparse.Namespace) -> None:
             started = time.perf_counter()
             processes = [
                 subprocess.Popen(learner.runner_command(learner.home / "runs", args.runner_args), env=learner.environment,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=PROJECT)
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=learner.home)
                 for learner in learners
             ]
             roots = [[process.pid, learner.sandbox.process.pid] for process, learner in zip(processes, learners)]
