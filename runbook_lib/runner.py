@@ -180,6 +180,7 @@ def run_notebook_isolated(notebook: Path, output: Path, parameters: dict[str, An
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)  # no interpreter shutdown: nothing of the parent's to tear down twice
+    gc.unfreeze()
     os.close(writer)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the copy handles Ctrl-C
     try:
@@ -387,6 +388,7 @@ def run_runbook(
     apply = bool(loaded.get("apply", True)) and not plan_only
     outcomes = []
     notebooks = find_notebooks(notebooks_dir)
+    defer_iri_grammars()  # before papermill's first import, whichever the engine
     if engine == IN_PROCESS:
         prepare_in_process_run(notebooks)
     for notebook in notebooks:
