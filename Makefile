@@ -30,7 +30,8 @@ plan: $(STAMP)
 
 ## Every test: library, notebooks (nbval against the seeded sandbox), headless end to end.
 ## In parallel (pytest-xdist): one worker per core, each with its own sandbox and home; a file's
-## tests (a notebook's cells) stay on one worker. TEST_WORKERS=0 runs them in this process.
+## tests (a notebook's cells) stay on one worker, the browser tests spread (tests/conftest.py).
+## TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= auto
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile

@@ -7,9 +7,10 @@ endpoint at the sandbox, so a test that takes the real-account path (a profile) 
 the sandbox and can never reach AWS.
 
 Under pytest-xdist (``make test`` runs ``-n auto --dist loadfile``) every worker is a process of
-its own that imports this module: each gets its own home and its own sandbox, and a test file
-(so every cell of one nbval notebook, in order) stays on one worker. The controller, which runs
-no test, starts no sandbox.
+its own that imports this module: each gets its own home and its own sandbox. A test file (so
+every cell of one nbval notebook, in order) stays on one worker; the browser tests, each on a page
+of its own, spread over the workers (each worker starts its own JupyterLab). The controller,
+which runs no test, starts no sandbox.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import isolation
 
@@ -54,6 +56,30 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     sandbox = _session.pop("sandbox", None)
     if isinstance(sandbox, SandboxProcess):
         sandbox.stop()
+
+
+BROWSER_TESTS = "tests/browser/"
+"""Where the browser tests are: the longest, each on a page of its own."""
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown when xdist is not loaded
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``--dist loadfile``: a file's tests go to one worker as one unit (a notebook's cells
+    share a kernel and run in order), except the browser tests, each a unit of its own, so that
+    they spread over the workers (each worker starts its own JupyterLab).
+
+    (``--dist loadgroup`` with ``xdist_group`` marks would say the same, but with pytest 9.2
+    xdist no longer sees the groups: pytest-dev/pytest-xdist#1386.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesButBrowserTestsApart(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if nodeid.startswith(BROWSER_TESTS) else super()._split_scope(nodeid)
+
+    return FilesButBrowserTestsApart(config, log)
 
 
 _notebooks_seen: set[str] = set()
