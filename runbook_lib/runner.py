@@ -27,17 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from runbook_lib import errors
+from runbook_lib.parameters import COMMON_PARAMETERS, load_parameters_file, read_schema, require_valid_parameters
 from runbook_lib.errors import InputError, RunbookError
 
 DEFAULT_PARAMETERS = {"target": "sandbox", "apply": True, "simulate_console": True}
 """A headless run with no parameters file: the whole runbook in the sandbox, console steps played."""
-COMMON_PARAMETERS = ("target", "profile", "region", "account_id", "simulate_console")
-"""Top-level keys of the parameters file; each goes to every notebook that declares it."""
-RUNNER_PARAMETERS = ("headless", "apply", "summary_file")
-"""Set by the runner itself, never by the file."""
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NEEDS_YOU = 0, 1, 2, 3
+"""The runner's exit codes: every step done; a step failed; the parameters were refused before
+anything ran; a step stopped at a conflict only the person can decide (see the summary)."""
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TABLE_MODULES = ("pandas",)
 """Imported by the library when a step shows a table, which every step does (its plan or its
@@ -63,26 +62,24 @@ class StepOutcome:
     report: dict[str, Any] = field(default_factory=dict)
     error: str = ""
     waiting: bool = False
+    needs_you: bool = False
 
 
-def load_parameters(path: Path | None) -> dict[str, Any]:
-    """Read the parameters file: common keys at the top, per-step keys under ``steps``.
+def load_parameters(path: Path | None, notebooks: list[Path] | None = None) -> dict[str, Any]:
+    """Read the parameters file and check it whole against the notebooks' parameters cells.
+
+    Nothing runs and no AWS call is made before the whole file is known to be usable: every
+    problem (an unknown step or key, a wrong type, a field rule) is listed at once.
 
     Raises:
-        InputError: for an unknown key, or a file that is not a YAML mapping.
+        ParametersFileError: for a file that cannot be read as a YAML mapping (file, line, column).
+        ParametersError: listing every problem with its field path.
     """
     if path is None:
         return dict(DEFAULT_PARAMETERS)
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(loaded, dict):
-        raise InputError("params", str(path), "must be a YAML mapping of parameter names to values")
-    loaded = {**DEFAULT_PARAMETERS, **loaded}
-    unknown = sorted(set(loaded) - set(COMMON_PARAMETERS) - {"apply", "steps"})
-    if unknown:
-        raise InputError(unknown[0], loaded[unknown[0]], f"unknown parameter; known: {', '.join(COMMON_PARAMETERS + ('apply', 'steps'))}")
-    steps = loaded.get("steps") or {}
-    if not isinstance(steps, dict):
-        raise InputError("steps", steps, "must map notebook names (e.g. 02_enable_identity_center) to parameters")
+    loaded = {**DEFAULT_PARAMETERS, **load_parameters_file(path)}
+    schema = read_schema(notebooks if notebooks is not None else find_notebooks(PROJECT_ROOT / "notebooks"))
+    require_valid_parameters(loaded, schema, source=str(path))
     return loaded
 
 
@@ -133,7 +130,7 @@ def run_notebook(notebook: Path, output: Path, parameters: dict[str, Any], *, en
     except papermill.PapermillExecutionError as failure:
         return StepOutcome(
             step, output.name, False, error=f"{failure.ename}: {failure.evalue}",
-            waiting=is_prerequisite_error(failure.ename),
+            waiting=is_prerequisite_error(failure.ename), needs_you=failure.ename == errors.NeedsYouError.__name__,
         )
     return StepOutcome(step, output.name, True)
 
@@ -335,15 +332,15 @@ def render_summary(outcomes: list[StepOutcome], *, target: str) -> str:
     """Return the run summary as a Markdown table plus one line per error."""
     lines = [
         f"# Run summary (target: {target})", "",
-        "| step | result | planned | applied | left for the console | verified | AWS reads | AWS writes |",
-        "|---|---|---|---|---|---|---|---|",
+        "| step | result | acted as | planned | applied | left for the console | verified | AWS reads | AWS writes |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for outcome in outcomes:
         report = outcome.report
         verified = {True: "yes", False: "no", None: "not run"}[report.get("verified")]
-        result = "ok" if outcome.succeeded else ("waits for an earlier step" if outcome.waiting else "FAILED")
+        result = describe_result(outcome)
         lines.append(
-            f"| {outcome.step} | {result} | {len(report.get('planned', []))} "
+            f"| {outcome.step} | {result} | {report.get('acted_as') or '?'} | {len(report.get('planned', []))} "
             f"| {len(report.get('applied', []))} | {len(report.get('pending_console_steps', []))} | {verified} "
             f"| {report.get('read_calls', '?')} | {report.get('write_calls', '?')} |"
         )
@@ -353,10 +350,24 @@ def render_summary(outcomes: list[StepOutcome], *, target: str) -> str:
     ]
     if confirmed:
         lines += ["", "Confirmed console steps (no API can tell; played by the sandbox or ticked by you):", *confirmed]
+    decisions = [
+        f"- {outcome.step}: {decision}" for outcome in outcomes for decision in outcome.report.get("needs_you", [])
+    ]
+    if decisions:
+        lines += ["", "Needs you (the runbook changes none of these on its own):", *decisions]
     errors = [f"- {outcome.step}: {outcome.error}" for outcome in outcomes if outcome.error]
     if errors:
         lines += ["", "Errors:", *errors]
     return "\n".join(lines) + "\n"
+
+
+def describe_result(outcome: StepOutcome) -> str:
+    """Return how a step ended, in the summary's words."""
+    if outcome.succeeded:
+        return "ok"
+    if outcome.needs_you:
+        return "NEEDS YOU"
+    return "waits for an earlier step" if outcome.waiting else "FAILED"
 
 
 def run_runbook(
@@ -427,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        loaded = load_parameters(args.params)
+        loaded = load_parameters(args.params, find_notebooks(args.notebooks))
         if loaded.get("target", "sandbox") == "sandbox":
             from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, ensure_sandbox
 
@@ -439,12 +450,21 @@ def main(argv: list[str] | None = None) -> int:
         )
     except RunbookError as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
-        return 2
+        return EXIT_REFUSED
     print((run_dir / "summary.md").read_text(encoding="utf-8"))
     print(f"Executed notebooks and the summary are in {run_dir}")
     if loaded.get("target", "sandbox") == "sandbox":
         print(f"The sandbox keeps running at {os.environ['RUNBOOK_SANDBOX_URL']} (stop it: make sandbox-stop).")
-    return 0 if run_succeeded(outcomes, plan_only=args.plan_only or not loaded.get("apply", True)) else 1
+    return exit_code(outcomes, plan_only=args.plan_only or not loaded.get("apply", True))
+
+
+def exit_code(outcomes: list[StepOutcome], *, plan_only: bool) -> int:
+    """Return the run's exit code: ok, needs you (a conflict to decide), or failed."""
+    if run_succeeded(outcomes, plan_only=plan_only):
+        return EXIT_OK
+    if any(outcome.needs_you for outcome in outcomes):
+        return EXIT_NEEDS_YOU
+    return EXIT_FAILED
 
 
 def run_succeeded(outcomes: list[StepOutcome], *, plan_only: bool) -> bool:

@@ -22,7 +22,7 @@ from runbook_lib.paths import sandbox_config_file
 from runbook_lib.runner import StepOutcome, load_parameters, parameters_for, render_summary, run_runbook
 from runbook_lib.sandbox import SandboxClient
 from runbook_lib.steps.developer_access import read_profile_settings
-from sandbox_seeds import SEED
+from sandbox_seeds import SEED, prepare_account_for
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -191,13 +191,75 @@ def test_a_failing_step_stops_the_run_keeps_its_notebook_and_exits_non_zero(sand
     assert not (run_dir / "02_enable_identity_center.ipynb").exists()
 
 
+def account_is_untouched(sandbox) -> bool:
+    """Return True when the sandbox account is still brand new: no organization, root as it was."""
+    import botocore.exceptions
+
+    try:
+        client(sandbox, "organizations").describe_organization()
+    except botocore.exceptions.ClientError as error:
+        return error.response["Error"]["Code"] == "AWSOrganizationsNotInUseException" and not sandbox.state()["root_mfa_enabled"]
+    return False
+
+
 def test_a_bad_region_is_refused_naming_the_field_before_any_aws_call(sandbox, tmp_path):
     params = write_params(tmp_path / "params.yaml", region="us-east-9")
     finished, run_dir = run_runner(tmp_path / "runs", "--params", str(params))
-    assert finished.returncode == 1
-    first = read_summary(run_dir)["steps"][0]
-    assert first["error"].startswith("InputError: region: 'us-east-9' is not valid")
-    assert first["report"] == {}  # the step never got to connect, so it made no call
+    assert finished.returncode == 2 and run_dir is None  # refused: nothing ran, no run folder
+    assert "region: 'us-east-9' is not valid" in finished.stderr
+    assert account_is_untouched(sandbox)
+
+
+def test_the_string_false_is_not_a_boolean_and_applies_nothing(sandbox, tmp_path):
+    params = write_params(tmp_path / "params.yaml", apply="false")
+    finished, run_dir = run_runner(tmp_path / "runs", "--params", str(params))
+    assert finished.returncode == 2 and run_dir is None
+    assert "apply: 'false' is not valid: must be true or false" in finished.stderr
+    assert account_is_untouched(sandbox)
+
+
+def test_every_bad_field_is_listed_at_once_with_its_path_and_nothing_runs(sandbox, tmp_path):
+    params = write_params(
+        tmp_path / "params.yaml",
+        steps={
+            "03_create_admin_usr": {"user_name": "Admin"},
+            "04_create_developer_user": {"email": "not-an-email", "services": ["s3", "nosuch"]},
+            "05_configure_aws_cli": {"admin_profile": "bad name!"},
+        },
+    )
+    finished, run_dir = run_runner(tmp_path / "runs", "--params", str(params))
+    assert finished.returncode == 2 and run_dir is None
+    for path in ("steps.03_create_admin_usr", "steps.04_create_developer_user.email",
+                 "steps.04_create_developer_user.services", "steps.05_configure_aws_cli.admin_profile"):
+        assert path in finished.stderr, finished.stderr
+    assert "did you mean 03_create_admin_user?" in finished.stderr
+    assert account_is_untouched(sandbox)
+
+
+def test_a_yaml_error_names_the_file_line_and_column_without_a_traceback(sandbox, tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text("target: sandbox\nsteps:\n  03_create_admin_user:\n    email: [oops\n", encoding="utf-8")
+    finished, run_dir = run_runner(tmp_path / "runs", "--params", str(params))
+    assert finished.returncode == 2 and run_dir is None
+    assert f"{params}, line" in finished.stderr and "column" in finished.stderr
+    assert "Traceback" not in finished.stderr
+
+
+def test_a_conflicting_admin_ends_the_run_as_needs_you_with_its_own_exit_code(sandbox, tmp_path):
+    prepare_account_for("03_create_admin_user", sandbox)
+    store_id = client(sandbox, "sso-admin").list_instances()["Instances"][0]["IdentityStoreId"]
+    client(sandbox, "identitystore").create_user(
+        IdentityStoreId=store_id, UserName="Admin", DisplayName="Someone Else",
+        Name={"GivenName": "Someone", "FamilyName": "Else"}, Emails=[{"Value": "else@example.com", "Primary": True}],
+    )
+    finished, run_dir = run_runner(tmp_path / "runs")
+    assert finished.returncode == 3, finished.stdout + finished.stderr
+    steps = {step["step"]: step for step in read_summary(run_dir)["steps"]}
+    assert steps["03_create_admin_user"]["needs_you"] is True
+    assert "NeedsYouError" in steps["03_create_admin_user"]["error"]
+    assert "| 03_create_admin_user | NEEDS YOU |" in finished.stdout
+    assert "Needs you (the runbook changes none of these on its own):" in finished.stdout
+    assert "04_create_developer_user" not in steps  # nothing after a decision that is still open
 
 
 def test_unknown_parameter_in_the_file_is_refused_with_exit_2(tmp_path):
@@ -237,12 +299,14 @@ def test_parameters_for_refuses_a_step_parameter_the_notebook_lacks(tmp_path):
 def test_render_summary_shows_counts_and_errors():
     outcomes = [
         StepOutcome("00_start_here", "00_start_here.ipynb", True,
-                    {"planned": [], "applied": [], "verified": True, "read_calls": 3, "write_calls": 0}),
+                    {"planned": [], "applied": [], "verified": True, "read_calls": 3, "write_calls": 0,
+                     "acted_as": "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/Admin"}),
         StepOutcome("01_secure_root_user", "01_secure_root_user.ipynb", False, {}, "StepIncompleteError: x"),
     ]
     text = render_summary(outcomes, target="sandbox")
-    assert "| 00_start_here | ok | 0 | 0 | 0 | yes | 3 | 0 |" in text
-    assert "| 01_secure_root_user | FAILED | 0 | 0 | 0 | not run | ? | ? |" in text
+    assert ("| 00_start_here | ok | arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_"
+            "0123456789abcdef/Admin | 0 | 0 | 0 | yes | 3 | 0 |") in text  # who each step acted as
+    assert "| 01_secure_root_user | FAILED | ? | 0 | 0 | 0 | not run | ? | ? |" in text
     assert "- 01_secure_root_user: StepIncompleteError: x" in text
     assert "Confirmed console steps" not in text
 

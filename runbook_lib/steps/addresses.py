@@ -155,6 +155,8 @@ KIND_TITLES = {
     "sso_account_assignment": "account assignment",
     "sso_instance": "IAM Identity Center",
     "sso_managed_policy_attachment": "managed policy",
+    "sso_customer_managed_policy_attachment": "customer managed policy",
+    "sso_permissions_boundary_attachment": "permissions boundary",
     "sso_permission_set": "permission set",
     "sso_permission_set_inline_policy": "inline policy",
     "sso_permission_set_provisioning": "provisioning",
