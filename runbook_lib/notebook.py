@@ -41,11 +41,31 @@ def show_errors_plainly(on_error: Callable[[RunbookError], None] | None = None) 
         return
 
     def show_runbook_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
-        if on_error is not None and isinstance(value, RunbookError):
-            on_error(value)
-        shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
+        if isinstance(value, RunbookError):
+            _EARLIER_FAILURE[:] = [f"{etype.__name__}: {value.message}"]
+            if on_error is not None:
+                on_error(value)
+            shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
+            return
+        if _EARLIER_FAILURE:  # a name an earlier, failed cell was to define: say what to fix first
+            shell._showtraceback(etype, value, [explain_after_failure(value, _EARLIER_FAILURE[0])])
+            return
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
-    shell.set_custom_exc((RunbookError,), show_runbook_error)
+    shell.set_custom_exc((RunbookError, NameError), show_runbook_error)
+
+
+_EARLIER_FAILURE: list[str] = []
+"""The last error of ours shown in this kernel, until a step begins again."""
+
+
+def explain_after_failure(error: BaseException, earlier: str) -> str:
+    """Return what a cell says when it needs what an earlier, failed cell did not make."""
+    return (
+        f"{type(error).__name__}: {error}\n"
+        f"An earlier cell stopped with {earlier.splitlines()[0]}\n"
+        "Fix what it says, then run the notebook again from that cell (Run > Run Selected Cell and All Below)."
+    )
 
 
 def display(*objects: object) -> None:
@@ -318,6 +338,7 @@ def begin_step(
         RunbookError: when AWS cannot be reached or refuses, with what to do next.
     """
     show_errors_plainly()
+    _EARLIER_FAILURE.clear()  # a new start: a name missing from now on is not an earlier cell's
     run = begin_run(
         step, target=target, profile=profile, region=region, account_id=account_id,
         headless=headless, apply=apply, simulate_console=simulate_console, summary_file=summary_file,
