@@ -41,12 +41,8 @@ from urllib.parse import parse_qs
 
 from runbook_sandbox import oidc, portal
 from runbook_sandbox.aws_rules import enforce_aws_rules
-from runbook_sandbox.not_implemented import (
-    ServiceNotInMoto,
-    identify_call,
-    is_missing_route,
-    not_implemented_answer,
-)
+from runbook_sandbox.calls import identify_call
+from runbook_sandbox.not_implemented import ServiceNotInMoto, is_missing_route, not_implemented_answer
 from runbook_sandbox.console import (
     STATE,
     ConsoleStepRefused,
@@ -185,6 +181,9 @@ class SandboxApp:
     def call_moto(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Pass the request to moto; answer a call moto does not implement as AWS refuses one.
 
+        A service whose moto backend needs a package the sandbox does not install (API Gateway and
+        CloudFormation need ``openapi_spec_validator``) counts as one moto does not implement.
+
         moto's answer is held until it is known not to be its page for a missing REST route (its
         Flask apps never use WSGI's ``write``, so holding the status and headers loses nothing).
         """
@@ -192,6 +191,8 @@ class SandboxApp:
         try:
             app = self.moto_app.get_application(environ)
         except ServiceNotInMoto:
+            return answer_with(start_response, not_implemented_answer(identify_call(environ, form, None)))
+        except ImportError:  # moto has the service, but its backend needs a package not installed here
             return answer_with(start_response, not_implemented_answer(identify_call(environ, form, None)))
         held: list[tuple[str, list[tuple[str, str]]]] = []
 
