@@ -18,7 +18,10 @@ plain Python objects here and nowhere else:
   with ``AWS_ENDPOINT_URL``;
 - any other call moto does not implement is refused as AWS refuses a request it does not serve
   (HTTP 501, code ``NotImplemented``, in the request's protocol: ``not_implemented``), never with
-  moto's HTML error page.
+  moto's HTML error page;
+- credentials from the access portal (and any other moto issued) get only what their role's or
+  user's policies allow, and in ``--mode rehearsal`` the runbook's fixed sandbox keys are refused
+  as AWS refuses keys it never issued (``permissions``).
 
 The console steps that have no API are played through ``POST /_sandbox/console/<step>``
 (``console``) and asked about with ``GET /_sandbox/console/<step>``; a person's "Allow" of a
@@ -26,6 +29,9 @@ sign-in is played through
 ``POST /_sandbox/console/approve-device?user_code=...&user=...`` (or in a browser on
 ``GET /_sandbox/device``); the sandbox's state is read with ``GET /_sandbox/state`` and cleared with
 ``POST /_sandbox/reset``; ``POST /_sandbox/sign-in/settings`` shortens the sign-in's lifetimes.
+Sandbox only, with nothing like it on AWS,
+``POST /_sandbox/role-credentials?role_name=...&session_name=...`` mints a reserved role's
+credentials without a sign-in (for tests and step 04's sandbox proof).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ import threading
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from runbook_sandbox import oidc, portal
+from runbook_sandbox import oidc, permissions, portal
 from runbook_sandbox.aws_rules import enforce_aws_rules
 from runbook_sandbox.calls import identify_call
 from runbook_sandbox.not_implemented import ServiceNotInMoto, is_missing_route, not_implemented_answer
@@ -171,7 +177,11 @@ class SandboxApp:
         if path == "/moto-api/reset" and method == "POST":
             with STATE.lock:
                 clear_sandbox_state()  # a reset of moto must also reset what moto does not model
-        simulated = answer_simulation(environ)  # reads a form body, and leaves it for moto
+        form = read_query_parameters(environ) or {}  # reads a form body, and leaves it for moto
+        refused = permissions.authorize(environ, form, default_account_id())
+        if refused is not None:
+            return answer_with(start_response, refused)
+        simulated = answer_simulation(environ)
         if simulated is not None:
             status, xml = simulated
             start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
@@ -239,7 +249,15 @@ class SandboxApp:
         account_id = query.get("account", default_account_id())
         if route == "state" and method == "GET":
             with STATE.lock:
-                return "200 OK", describe_account(account_id)
+                return "200 OK", {**describe_account(account_id), "mode": permissions.ACCESS.mode}
+        if route == "role-credentials" and method == "POST":
+            try:
+                return "200 OK", portal.mint_reserved_role_credentials(
+                    account_id, query.get("role_name", ""), query.get("session_name", ""),
+                    query.get("region", "us-east-1"),
+                )
+            except LookupError as missing:
+                return "404 Not Found", {"error": str(missing)}
         if route == "reset" and method == "POST":
             return "200 OK", reset_everything(query.get("seed"))
         if route == "console/approve-device" and method == "POST":
@@ -349,20 +367,21 @@ def build_app() -> SandboxApp:
     return SandboxApp(DomainDispatcherApplication(create_moto_app))
 
 
-def serve(host: str, port: int, ready_file: str | None) -> None:
-    """Run the sandbox until SIGTERM; write ``{"url", "pid"}`` to ``ready_file`` once listening."""
+def serve(host: str, port: int, ready_file: str | None, *, mode: str = permissions.WORKSHOP) -> None:
+    """Run the sandbox until SIGTERM; write ``{"url", "pid", "mode"}`` to ``ready_file`` once listening."""
     from werkzeug.serving import make_server
 
+    permissions.set_mode(mode)
     app = build_app()
     server = make_server(host, port, app, threaded=True, request_handler=bearer_token_request_handler())
     url = f"http://{host}:{server.server_port}"
     if ready_file:
         temporary = f"{ready_file}.tmp"
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"url": url, "pid": os.getpid()}, handle)
+            json.dump({"url": url, "pid": os.getpid(), "mode": mode}, handle)
         os.replace(temporary, ready_file)  # the reader never sees half a file
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"Sandbox listening on {url}", flush=True)
+    print(f"Sandbox listening on {url} ({mode} mode)", flush=True)
     server.serve_forever()
 
 
@@ -372,8 +391,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     parser.add_argument("--ready-file", help="where to write the URL once listening")
+    parser.add_argument(
+        "--mode", choices=permissions.MODES, default=permissions.WORKSHOP,
+        help="workshop: the runbook's fixed sandbox keys act as the account's owner (the default); "
+        "rehearsal: they are refused, as on a new account whose root has only the console",
+    )
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.ready_file)
+    serve(args.host, args.port, args.ready_file, mode=args.mode)
     return 0
 
 

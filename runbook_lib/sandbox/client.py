@@ -10,13 +10,22 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from runbook_lib.errors import SandboxError
 from runbook_lib.sandbox.local_files import forget_sandbox_files
+
+
+@dataclass(frozen=True)
+class RoleCredentials:
+    """A role's short-term credentials (the secret parts never in the repr)."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,14 @@ class SandboxClient:
         except SandboxError:
             return False
         return True
+
+    def mode(self) -> str:
+        """Return the mode the sandbox was started in: ``workshop`` or ``rehearsal``.
+
+        Raises:
+            SandboxError: when the sandbox cannot be reached.
+        """
+        return str(self.state().get("mode", "workshop"))
 
     def state(self) -> dict[str, Any]:
         """Return the sandbox-only state of the account, for people and tests to look at.
@@ -153,6 +170,24 @@ class SandboxClient:
         if deny:
             query["deny"] = "true"
         return self.request("POST", "console/approve-device", **query)["done"]
+
+    def mint_role_credentials(self, role_name: str, *, session_name: str, region: str = "us-east-1") -> RoleCredentials:
+        """Return short-term credentials of a reserved role, with no sign-in: SANDBOX ONLY.
+
+        AWS has nothing like it (there a role's credentials come from a person's sign-in); the
+        sandbox offers it so that a test, or step 04's sandbox-only proof, can call AWS as the
+        permission set's role, through the same access control as the portal's credentials.
+
+        Args:
+            role_name: The ``AWSReservedSSO_<permission set>_<16 hex>`` role provisioning made.
+            session_name: The role session's name (the caller's ARN ends with it).
+            region: The region of the STS call that issues them.
+
+        Raises:
+            SandboxError: when the account has no such reserved role.
+        """
+        answer = self.request("POST", "role-credentials", role_name=role_name, session_name=session_name, region=region)
+        return RoleCredentials(answer["accessKeyId"], answer["secretAccessKey"], answer["sessionToken"])
 
     def configure_sign_in(
         self,
