@@ -29,9 +29,10 @@ sign-in is played through
 ``POST /_sandbox/console/approve-device?user_code=...&user=...`` (or in a browser on
 ``GET /_sandbox/device``); the sandbox's state is read with ``GET /_sandbox/state`` and cleared with
 ``POST /_sandbox/reset``; ``POST /_sandbox/sign-in/settings`` shortens the sign-in's lifetimes.
-Sandbox only, with nothing like it on AWS,
-``POST /_sandbox/role-credentials?role_name=...&session_name=...`` mints a reserved role's
-credentials without a sign-in (for tests and step 04's sandbox proof).
+``GET /_sandbox/dashboard`` shows what the console shows (the access portal URL),
+``GET /_sandbox/sign-in/requests`` the sign-ins waiting for a person's "Allow", and, sandbox only
+with nothing like it on AWS, ``POST /_sandbox/role-credentials?role_name=...&session_name=...``
+mints a reserved role's credentials without a sign-in (for tests and step 04's sandbox proof).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from runbook_sandbox.console import (
     STATE,
     ConsoleStepRefused,
     describe_account,
+    describe_dashboard,
     is_step_played,
     play_console_step,
 )
@@ -250,6 +252,11 @@ class SandboxApp:
         if route == "state" and method == "GET":
             with STATE.lock:
                 return "200 OK", {**describe_account(account_id), "mode": permissions.ACCESS.mode}
+        if route == "dashboard" and method == "GET":
+            with STATE.lock:
+                return "200 OK", describe_dashboard(account_id)
+        if route == "sign-in/requests" and method == "GET":
+            return "200 OK", {"requests": oidc.pending_requests()}
         if route == "role-credentials" and method == "POST":
             try:
                 return "200 OK", portal.mint_reserved_role_credentials(
@@ -277,7 +284,7 @@ class SandboxApp:
             step, user = route[len("console/"):], query.get("user", "")
             try:
                 with STATE.lock:
-                    played = is_step_played(step, account_id, user=user)
+                    played = is_step_played(step, account_id, user=user, details=console_details(query))
             except ConsoleStepRefused as refused:
                 return "400 Bad Request", {"error": str(refused)}
             return "200 OK", {"step": step, "user": user, "played": played}
@@ -289,11 +296,21 @@ class SandboxApp:
                     done = play_console_step(
                         step, account_id, region,
                         delay_seconds=float(query.get("delay", "0")), user=query.get("user", ""),
+                        details=console_details(query),
                     )
             except ConsoleStepRefused as refused:
                 return "409 Conflict", {"error": str(refused)}
             return "200 OK", {"done": done}
         return "404 Not Found", {"error": f"No sandbox route {method} /_sandbox/{route}"}
+
+
+CONTROL_QUERY_KEYS = frozenset({"account", "region", "delay", "user"})
+"""The query keys every console route reads itself; any other is a field of the step's form."""
+
+
+def console_details(query: dict[str, str]) -> dict[str, str]:
+    """Return a console route's form fields: its query but for the keys every route reads."""
+    return {key: value for key, value in query.items() if key not in CONTROL_QUERY_KEYS}
 
 
 def answer_with(start_response: Callable[..., Any], answer: Answer) -> Iterable[bytes]:

@@ -230,6 +230,14 @@ def test_the_sandbox_says_which_account_steps_are_done(sandbox: SandboxClient, c
     assert [sandbox.is_done(step) for step in ACCOUNT_STEPS] == [False] * 4
 
 
+def test_the_organization_can_be_created_in_the_console(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    assert not sandbox.is_done("create-organization")
+    assert "organization created, all features" in sandbox.play_console_step("create-organization")
+    assert sandbox.is_done("create-organization")
+    assert ctx.client("organizations").describe_organization()["Organization"]["FeatureSet"] == "ALL"
+    assert "already manages an organization" in sandbox.play_console_step("create-organization")
+
+
 @pytest.mark.parametrize(
     ("step", "user", "reason"),
     [
