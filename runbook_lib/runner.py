@@ -117,15 +117,15 @@ def render_summary(outcomes: list[StepOutcome], *, target: str) -> str:
     """Return the run summary as a Markdown table plus one line per error."""
     lines = [
         f"# Run summary (target: {target})", "",
-        "| step | result | planned | applied | left for the console | verified | AWS reads | AWS writes |",
-        "|---|---|---|---|---|---|---|---|",
+        "| step | acted as | result | planned | applied | left for the console | verified | AWS reads | AWS writes |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for outcome in outcomes:
         report = outcome.report
         verified = {True: "yes", False: "no", None: "not run"}[report.get("verified")]
         result = "ok" if outcome.succeeded else ("waits for an earlier step" if outcome.waiting else "FAILED")
         lines.append(
-            f"| {outcome.step} | {result} | {len(report.get('planned', []))} "
+            f"| {outcome.step} | {report.get('acted_as') or '?'} | {result} | {len(report.get('planned', []))} "
             f"| {len(report.get('applied', []))} | {len(report.get('pending_console_steps', []))} | {verified} "
             f"| {report.get('read_calls', '?')} | {report.get('write_calls', '?')} |"
         )

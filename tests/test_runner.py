@@ -65,7 +65,8 @@ def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothin
     assert "organizations:CreateOrganization" in by_step["02_enable_identity_center"]["calls"]
     for step in STEPS:  # the executed notebooks are kept
         assert (run_dir / f"{step}.ipynb").exists()
-    assert "| 02_enable_identity_center | ok |" in (run_dir / "summary.md").read_text()
+    acted_as = by_step["02_enable_identity_center"]["acted_as"]
+    assert acted_as.startswith("arn:aws:") and f"| 02_enable_identity_center | {acted_as} | ok |" in (run_dir / "summary.md").read_text()
 
     # The sandbox now really holds what the runbook claims.
     organization = client(sandbox, "organizations").describe_organization()["Organization"]
@@ -164,7 +165,8 @@ def test_plan_only_shows_the_plans_and_changes_nothing(sandbox, tmp_path):
     waiting = read_summary(run_dir)["steps"][-1]
     assert waiting["step"] == "03_create_admin_user" and waiting["waiting"] and not waiting["succeeded"]
     assert waiting["report"]["error"].startswith("IdentityCenterNotEnabledError")
-    assert "| 03_create_admin_user | waits for an earlier step |" in (run_dir / "summary.md").read_text()
+    assert f"| 03_create_admin_user | {waiting['report']['acted_as']} | waits for an earlier step |" in (
+        run_dir / "summary.md").read_text()
     assert client(sandbox, "sso-admin").list_instances()["Instances"] == []
     with pytest.raises(client(sandbox, "organizations").exceptions.AWSOrganizationsNotInUseException):
         client(sandbox, "organizations").describe_organization()
@@ -232,12 +234,13 @@ def test_parameters_for_refuses_a_step_parameter_the_notebook_lacks(tmp_path):
 def test_render_summary_shows_counts_and_errors():
     outcomes = [
         StepOutcome("00_start_here", "00_start_here.ipynb", True,
-                    {"planned": [], "applied": [], "verified": True, "read_calls": 3, "write_calls": 0}),
+                    {"acted_as": "arn:aws:iam::123456789012:root", "planned": [], "applied": [], "verified": True,
+                     "read_calls": 3, "write_calls": 0}),
         StepOutcome("01_secure_root_user", "01_secure_root_user.ipynb", False, {}, "StepIncompleteError: x"),
     ]
     text = render_summary(outcomes, target="sandbox")
-    assert "| 00_start_here | ok | 0 | 0 | 0 | yes | 3 | 0 |" in text
-    assert "| 01_secure_root_user | FAILED | 0 | 0 | 0 | not run | ? | ? |" in text
+    assert "| 00_start_here | arn:aws:iam::123456789012:root | ok | 0 | 0 | 0 | yes | 3 | 0 |" in text
+    assert "| 01_secure_root_user | ? | FAILED | 0 | 0 | 0 | not run | ? | ? |" in text  # no report: nobody known
     assert "- 01_secure_root_user: StepIncompleteError: x" in text
     assert "Confirmed console steps" not in text
 
