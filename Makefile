@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PARAMS ?= runbook.example.yaml
 
-.PHONY: venv chromium run plan test lab reference sandbox-stop sandbox-reset clean
+.PHONY: venv chromium run plan test lab rehearse rehearse-lab reference sandbox-stop sandbox-reset clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,15 @@ test: $(STAMP) chromium
 ## JupyterLab on the notebooks, with the sandbox already running.
 lab: $(STAMP)
 	$(BIN)/python -m runbook_lib.lab
+
+## The real-account path rehearsed in the sandbox, headless (README, "Rehearsal"): a new account whose
+## root has only the console, the Admin's first profile and sign-in, then every step as the Admin.
+rehearse: $(STAMP)
+	$(BIN)/python -m runbook_lib.rehearsal
+
+## The same rehearsal account, its console part played, with JupyterLab on it to go on by hand.
+rehearse-lab: $(STAMP)
+	$(BIN)/python -m runbook_lib.rehearsal lab
 
 ## Re-record the reference outputs nbval compares against (seeded sandbox only).
 reference: $(STAMP)
