@@ -11,6 +11,10 @@ user name as the session name, so the keys it returns are known to moto and
 ``sts:GetCallerIdentity`` with them answers
 ``arn:aws:sts::<account>:assumed-role/AWSReservedSSO_<name>_<suffix>/<UserName>``, as on AWS.
 
+Those credentials get only what the role's policies allow (``permissions``). Sandbox only, with
+no twin on AWS, ``mint_reserved_role_credentials`` gives a reserved role's credentials without a
+sign-in, for tests and step 04's real calls as the developer's role.
+
 Errors are the portal's: ``UnauthorizedException`` (401) for a missing, unknown, expired or
 logged-out token, and ``ForbiddenException`` (403, "No access") for a role the user is not
 assigned. AWS sends the latter although the service model does not list it, so botocore raises a
