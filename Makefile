@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PARAMS ?= runbook.example.yaml
 
-.PHONY: venv chromium run plan test bench lab reference sandbox-stop sandbox-reset clean
+.PHONY: venv chromium run plan test bench lab rehearse rehearse-lab reference sandbox-stop sandbox-reset clean
 
 venv: $(STAMP)
 
@@ -45,6 +45,15 @@ bench: $(STAMP)
 ## JupyterLab on the notebooks, with the sandbox already running.
 lab: $(STAMP)
 	$(BIN)/python -m runbook_lib.lab
+
+## The real-account path rehearsed in the sandbox, headless (README, "Rehearsal"): a new account whose
+## root has only the console, the Admin's first profile and sign-in, then every step as the Admin.
+rehearse: $(STAMP)
+	$(BIN)/python -m runbook_lib.rehearsal
+
+## The same rehearsal account, its console part played, with JupyterLab on it to go on by hand.
+rehearse-lab: $(STAMP)
+	$(BIN)/python -m runbook_lib.rehearsal lab
 
 ## Re-record the reference outputs nbval compares against (seeded sandbox only).
 reference: $(STAMP)

@@ -34,6 +34,8 @@ THROTTLING_CODES = frozenset({
 })
 ACCESS_DENIED_CODES = frozenset({
     "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
+    "AuthorizationError",  # SNS
+    "InvalidClientTokenId", "InvalidAccessKeyId", "AuthFailure",  # keys AWS never issued (IAM/STS, S3, EC2)
 })
 EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "UnauthorizedException"})
 

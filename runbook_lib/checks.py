@@ -309,4 +309,16 @@ REGISTRY: dict[str, CheckMetadata] = _entries(
         "enable Identity Center a second time.",
         _IDC,
     ),
+    # Sandbox only: step 04's real calls with the developer role's own credentials
+    CheckMetadata(
+        "iam_role_session_can_call_chosen_service", "A real call as the role reaches each chosen service", "high",
+        "Choose the service again in step 04 and apply its plan (the sandbox refuses what the role's "
+        "policies do not allow).",
+        _DEV,
+    ),
+    CheckMetadata(
+        "iam_role_session_cannot_call_other_services", "A real call as the role to IAM or an unchosen service is refused", "high",
+        "Apply step 04's plan: it removes policies that were not asked for.",
+        _DEV,
+    ),
 )

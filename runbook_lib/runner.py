@@ -332,7 +332,7 @@ def render_summary(outcomes: list[StepOutcome], *, target: str) -> str:
     """Return the run summary as a Markdown table plus one line per error."""
     lines = [
         f"# Run summary (target: {target})", "",
-        "| step | result | acted as | planned | applied | left for the console | verified | AWS reads | AWS writes |",
+        "| step | acted as | result | planned | applied | left for the console | verified | AWS reads | AWS writes |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for outcome in outcomes:
@@ -340,7 +340,7 @@ def render_summary(outcomes: list[StepOutcome], *, target: str) -> str:
         verified = {True: "yes", False: "no", None: "not run"}[report.get("verified")]
         result = describe_result(outcome)
         lines.append(
-            f"| {outcome.step} | {result} | {report.get('acted_as') or '?'} | {len(report.get('planned', []))} "
+            f"| {outcome.step} | {report.get('acted_as') or '?'} | {result} | {len(report.get('planned', []))} "
             f"| {len(report.get('applied', []))} | {len(report.get('pending_console_steps', []))} | {verified} "
             f"| {report.get('read_calls', '?')} | {report.get('write_calls', '?')} |"
         )

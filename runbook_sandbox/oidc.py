@@ -383,6 +383,27 @@ def identity_store_users(instance: PortalInstance) -> dict[str, str]:
     return {} if store is None else {user.UserName: user.UserId for user in store.users.values()}
 
 
+def pending_requests() -> list[dict[str, Any]]:
+    """Return the sign-in requests waiting for a person's "Allow" (``GET /_sandbox/sign-in/requests``).
+
+    What a person learns from the tool's screen (the code) and the page it opens: the user code,
+    the client that asks, the portal and the seconds left. A rehearsal plays the person with it;
+    the device code, which would let anyone redeem the request, is never shown.
+    """
+    now = time.monotonic()
+    with SIGN_IN.lock:
+        return [
+            {
+                "user_code": device.user_code,
+                "client_name": client.client_name if (client := SIGN_IN.clients.get(device.client_id)) else "",
+                "start_url": device.instance.start_url,
+                "expires_in": int(device.expires_at - now),
+            }
+            for device in SIGN_IN.devices.values()
+            if device.decision == "pending" and now < device.expires_at
+        ]
+
+
 def approve_device(user_code: str, user: str, *, deny: bool = False) -> str:
     """Play the person who signs in to the portal as ``user`` and clicks Allow (or Deny).
 

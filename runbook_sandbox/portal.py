@@ -11,6 +11,10 @@ user name as the session name, so the keys it returns are known to moto and
 ``sts:GetCallerIdentity`` with them answers
 ``arn:aws:sts::<account>:assumed-role/AWSReservedSSO_<name>_<suffix>/<UserName>``, as on AWS.
 
+Those credentials get only what the role's policies allow (``permissions``). Sandbox only, with
+no twin on AWS, ``mint_reserved_role_credentials`` gives a reserved role's credentials without a
+sign-in, for tests and step 04's real calls as the developer's role.
+
 Errors are the portal's: ``UnauthorizedException`` (401) for a missing, unknown, expired or
 logged-out token, and ``ForbiddenException`` (403, "No access") for a role the user is not
 assigned. AWS sends the latter although the service model does not list it, so botocore raises a
@@ -26,10 +30,12 @@ from typing import Any, Iterator
 
 from runbook_sandbox.oidc import SIGN_IN, SignedInUser
 from runbook_sandbox.rest_json import Answer, ApiRequest, ServiceError, json_answer
-from runbook_sandbox.reserved_roles import reserved_role_name
+from runbook_sandbox.reserved_roles import RESERVED_ROLE_PATH, reserved_role_name
 
 ERROR_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.switchboard.portal/"
 DEFAULT_PAGE_SIZE = 20
+MINTED_SESSION_SECONDS = 900
+"""How long credentials minted without a sign-in last (STS's shortest session)."""
 ISO_DURATION = re.compile(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?")
 
 
@@ -168,7 +174,9 @@ def get_role_credentials(request: ApiRequest) -> Answer:
             f"No access (sandbox: the permission set {role_name} is assigned but not provisioned "
             f"to account {account_id}; provision it)",
         )
-    credentials = assume_reserved_role(role.arn, user, session_seconds(permission_set.session_duration))
+    credentials = assume_reserved_role(
+        role.arn, user.user_name, user.instance.region, session_seconds(permission_set.session_duration)
+    )
     return json_answer({"roleCredentials": credentials})
 
 
@@ -211,13 +219,13 @@ def session_seconds(duration: str | int | None) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
-def assume_reserved_role(role_arn: str, user: SignedInUser, seconds: int) -> dict[str, Any]:
-    """Assume the role in moto's STS as the user; return the portal's ``RoleCredentials``."""
+def assume_reserved_role(role_arn: str, session_name: str, region: str, seconds: int) -> dict[str, Any]:
+    """Assume the role in moto's STS as ``session_name``; return the portal's ``RoleCredentials``."""
     from moto.sts.models import sts_backends
 
     account_id = role_arn.split(":")[4]
     assumed = sts_backends[account_id]["aws"].assume_role(
-        region_name=user.instance.region, role_session_name=user.user_name, role_arn=role_arn,
+        region_name=region, role_session_name=session_name, role_arn=role_arn,
         policy=None, duration=seconds, external_id=None,
     )
     return {
@@ -226,6 +234,30 @@ def assume_reserved_role(role_arn: str, user: SignedInUser, seconds: int) -> dic
         "sessionToken": assumed.session_token,
         "expiration": epoch_milliseconds(assumed.expiration),
     }
+
+
+def mint_reserved_role_credentials(account_id: str, role_name: str, session_name: str, region: str) -> dict[str, Any]:
+    """Return credentials of a reserved role without any sign-in: a sandbox-only shortcut.
+
+    AWS has nothing like it: there a role's credentials come from a person's sign-in. The
+    runbook's sandbox-only proof of least privilege (step 04) and the tests use it to call AWS as
+    the role, through the same access control as the portal's credentials. Only the
+    ``AWSReservedSSO_*`` roles provisioning made are served, for ``MINTED_SESSION_SECONDS``.
+
+    Raises:
+        LookupError: when the account has no such role under the reserved path.
+    """
+    from moto.iam.models import iam_backends
+
+    role = next((role for role in iam_backends[account_id]["aws"].get_roles() if role.name == role_name), None)
+    if role is None or not role.path.startswith(RESERVED_ROLE_PATH) or not role_name.startswith("AWSReservedSSO_"):
+        raise LookupError(
+            f"Account {account_id} has no reserved role {role_name!r} (AWSReservedSSO_<permission set>_<16 hex> "
+            f"under {RESERVED_ROLE_PATH}): provision the permission set first."
+        )
+    if not session_name:
+        raise LookupError("A session name is needed: add ?session_name=<name>.")
+    return assume_reserved_role(role.arn, session_name, region, MINTED_SESSION_SECONDS)
 
 
 def epoch_milliseconds(moment: datetime) -> int:

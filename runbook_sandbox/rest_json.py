@@ -32,7 +32,7 @@ although it has an underscore (werkzeug drops every header with one, against spo
 STATUS_LINES = {
     200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden",
     404: "404 Not Found", 409: "409 Conflict", 413: "413 Payload Too Large",
-    429: "429 Too Many Requests", 500: "500 Internal Server Error",
+    429: "429 Too Many Requests", 500: "500 Internal Server Error", 501: "501 Not Implemented",
 }
 
 Answer = tuple[str, list[tuple[str, str]], bytes]

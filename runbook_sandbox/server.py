@@ -18,7 +18,10 @@ plain Python objects here and nowhere else:
   with ``AWS_ENDPOINT_URL``;
 - any other call moto does not implement is refused as AWS refuses a request it does not serve
   (HTTP 501, code ``NotImplemented``, in the request's protocol: ``not_implemented``), never with
-  moto's HTML error page.
+  moto's HTML error page;
+- credentials from the access portal (and any other moto issued) get only what their role's or
+  user's policies allow, and in ``--mode rehearsal`` the runbook's fixed sandbox keys are refused
+  as AWS refuses keys it never issued (``permissions``).
 
 The console steps that have no API are played through ``POST /_sandbox/console/<step>``
 (``console``) and asked about with ``GET /_sandbox/console/<step>``; a person's "Allow" of a
@@ -26,6 +29,10 @@ sign-in is played through
 ``POST /_sandbox/console/approve-device?user_code=...&user=...`` (or in a browser on
 ``GET /_sandbox/device``); the sandbox's state is read with ``GET /_sandbox/state`` and cleared with
 ``POST /_sandbox/reset``; ``POST /_sandbox/sign-in/settings`` shortens the sign-in's lifetimes.
+``GET /_sandbox/dashboard`` shows what the console shows (the access portal URL),
+``GET /_sandbox/sign-in/requests`` the sign-ins waiting for a person's "Allow", and, sandbox only
+with nothing like it on AWS, ``POST /_sandbox/role-credentials?role_name=...&session_name=...``
+mints a reserved role's credentials without a sign-in (for tests and step 04's sandbox proof).
 """
 
 from __future__ import annotations
@@ -39,18 +46,15 @@ import threading
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
-from runbook_sandbox import oidc, portal
+from runbook_sandbox import oidc, permissions, portal
 from runbook_sandbox.aws_rules import enforce_aws_rules
-from runbook_sandbox.not_implemented import (
-    ServiceNotInMoto,
-    identify_call,
-    is_missing_route,
-    not_implemented_answer,
-)
+from runbook_sandbox.calls import identify_call
+from runbook_sandbox.not_implemented import ServiceNotInMoto, is_missing_route, not_implemented_answer
 from runbook_sandbox.console import (
     STATE,
     ConsoleStepRefused,
     describe_account,
+    describe_dashboard,
     is_step_played,
     play_console_step,
 )
@@ -175,7 +179,11 @@ class SandboxApp:
         if path == "/moto-api/reset" and method == "POST":
             with STATE.lock:
                 clear_sandbox_state()  # a reset of moto must also reset what moto does not model
-        simulated = answer_simulation(environ)  # reads a form body, and leaves it for moto
+        form = read_query_parameters(environ) or {}  # reads a form body, and leaves it for moto
+        refused = permissions.authorize(environ, form, default_account_id())
+        if refused is not None:
+            return answer_with(start_response, refused)
+        simulated = answer_simulation(environ)
         if simulated is not None:
             status, xml = simulated
             start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(xml)))])
@@ -185,6 +193,9 @@ class SandboxApp:
     def call_moto(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Pass the request to moto; answer a call moto does not implement as AWS refuses one.
 
+        A service whose moto backend needs a package the sandbox does not install (API Gateway and
+        CloudFormation need ``openapi_spec_validator``) counts as one moto does not implement.
+
         moto's answer is held until it is known not to be its page for a missing REST route (its
         Flask apps never use WSGI's ``write``, so holding the status and headers loses nothing).
         """
@@ -192,6 +203,8 @@ class SandboxApp:
         try:
             app = self.moto_app.get_application(environ)
         except ServiceNotInMoto:
+            return answer_with(start_response, not_implemented_answer(identify_call(environ, form, None)))
+        except ImportError:  # moto has the service, but its backend needs a package not installed here
             return answer_with(start_response, not_implemented_answer(identify_call(environ, form, None)))
         held: list[tuple[str, list[tuple[str, str]]]] = []
 
@@ -238,7 +251,20 @@ class SandboxApp:
         account_id = query.get("account", default_account_id())
         if route == "state" and method == "GET":
             with STATE.lock:
-                return "200 OK", describe_account(account_id)
+                return "200 OK", {**describe_account(account_id), "mode": permissions.ACCESS.mode}
+        if route == "dashboard" and method == "GET":
+            with STATE.lock:
+                return "200 OK", describe_dashboard(account_id)
+        if route == "sign-in/requests" and method == "GET":
+            return "200 OK", {"requests": oidc.pending_requests()}
+        if route == "role-credentials" and method == "POST":
+            try:
+                return "200 OK", portal.mint_reserved_role_credentials(
+                    account_id, query.get("role_name", ""), query.get("session_name", ""),
+                    query.get("region", "us-east-1"),
+                )
+            except LookupError as missing:
+                return "404 Not Found", {"error": str(missing)}
         if route == "reset" and method == "POST":
             return "200 OK", reset_everything(query.get("seed"))
         if route == "console/approve-device" and method == "POST":
@@ -258,7 +284,7 @@ class SandboxApp:
             step, user = route[len("console/"):], query.get("user", "")
             try:
                 with STATE.lock:
-                    played = is_step_played(step, account_id, user=user)
+                    played = is_step_played(step, account_id, user=user, details=console_details(query))
             except ConsoleStepRefused as refused:
                 return "400 Bad Request", {"error": str(refused)}
             return "200 OK", {"step": step, "user": user, "played": played}
@@ -270,11 +296,21 @@ class SandboxApp:
                     done = play_console_step(
                         step, account_id, region,
                         delay_seconds=float(query.get("delay", "0")), user=query.get("user", ""),
+                        details=console_details(query),
                     )
             except ConsoleStepRefused as refused:
                 return "409 Conflict", {"error": str(refused)}
             return "200 OK", {"done": done}
         return "404 Not Found", {"error": f"No sandbox route {method} /_sandbox/{route}"}
+
+
+CONTROL_QUERY_KEYS = frozenset({"account", "region", "delay", "user"})
+"""The query keys every console route reads itself; any other is a field of the step's form."""
+
+
+def console_details(query: dict[str, str]) -> dict[str, str]:
+    """Return a console route's form fields: its query but for the keys every route reads."""
+    return {key: value for key, value in query.items() if key not in CONTROL_QUERY_KEYS}
 
 
 def answer_with(start_response: Callable[..., Any], answer: Answer) -> Iterable[bytes]:
@@ -348,20 +384,21 @@ def build_app() -> SandboxApp:
     return SandboxApp(DomainDispatcherApplication(create_moto_app))
 
 
-def serve(host: str, port: int, ready_file: str | None) -> None:
-    """Run the sandbox until SIGTERM; write ``{"url", "pid"}`` to ``ready_file`` once listening."""
+def serve(host: str, port: int, ready_file: str | None, *, mode: str = permissions.WORKSHOP) -> None:
+    """Run the sandbox until SIGTERM; write ``{"url", "pid", "mode"}`` to ``ready_file`` once listening."""
     from werkzeug.serving import make_server
 
+    permissions.set_mode(mode)
     app = build_app()
     server = make_server(host, port, app, threaded=True, request_handler=bearer_token_request_handler())
     url = f"http://{host}:{server.server_port}"
     if ready_file:
         temporary = f"{ready_file}.tmp"
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"url": url, "pid": os.getpid()}, handle)
+            json.dump({"url": url, "pid": os.getpid(), "mode": mode}, handle)
         os.replace(temporary, ready_file)  # the reader never sees half a file
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"Sandbox listening on {url}", flush=True)
+    print(f"Sandbox listening on {url} ({mode} mode)", flush=True)
     server.serve_forever()
 
 
@@ -371,8 +408,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     parser.add_argument("--ready-file", help="where to write the URL once listening")
+    parser.add_argument(
+        "--mode", choices=permissions.MODES, default=permissions.WORKSHOP,
+        help="workshop: the runbook's fixed sandbox keys act as the account's owner (the default); "
+        "rehearsal: they are refused, as on a new account whose root has only the console",
+    )
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.ready_file)
+    serve(args.host, args.port, args.ready_file, mode=args.mode)
     return 0
 
 

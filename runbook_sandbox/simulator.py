@@ -38,6 +38,7 @@ What this simulator does not do, unlike AWS's:
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -325,8 +326,7 @@ def collect_votes(policies: list[SourcePolicy], action: str, resource: str) -> S
 
     votes = StatementVotes()
     for policy in policies:
-        statements = json.loads(policy.document).get("Statement", [])
-        for statement in statements if isinstance(statements, list) else [statements]:
+        for statement in statements_of(policy.document):
             result, keys = judge_statement(statement, action, resource)
             votes.missing |= keys
             if result is PermissionResult.DENIED:
@@ -334,6 +334,14 @@ def collect_votes(policies: list[SourcePolicy], action: str, resource: str) -> S
             elif result is PermissionResult.PERMITTED:
                 votes.allows.append(policy)
     return votes
+
+
+@functools.lru_cache(maxsize=1024)
+def statements_of(document: str) -> tuple[dict[str, Any], ...]:
+    """Return a policy document's statements (parsed once per document: the access control
+    judges every request of a portal session against the same few documents)."""
+    statements = json.loads(document).get("Statement", [])
+    return tuple(statements) if isinstance(statements, list) else (statements,)
 
 
 def judge_statement(statement: dict[str, Any], action: str, resource: str) -> tuple[Any, set[str]]:
@@ -397,6 +405,7 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+@functools.lru_cache(maxsize=8192)
 def literal_pattern(pattern: str) -> str:
     """Return ``pattern`` as moto's matcher must see it to treat it as IAM does.
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import botocore.config
+import botocore.exceptions
 from botocore import UNSIGNED
 
 from runbook_lib.sandbox import SandboxClient
@@ -113,6 +114,37 @@ class IdentityCenterPeople:
             grantType=DEVICE_CODE_GRANT, deviceCode=device["deviceCode"],
         )
         return {**token, "clientId": client["clientId"], "clientSecret": client["clientSecret"]}
+
+    def role_credentials(self, user: str, role: str) -> dict[str, Any]:
+        """Sign ``user`` in and return the portal's ``roleCredentials`` of ``role`` on the account."""
+        token = self.sign_in(user)["accessToken"]
+        return self.client("sso", signed=False).get_role_credentials(
+            accessToken=token, accountId=ACCOUNT_ID, roleName=role)["roleCredentials"]
+
+
+ONE_ATTEMPT = botocore.config.Config(retries={"total_max_attempts": 1})
+
+
+def session_with(credentials: dict[str, Any]) -> boto3.Session:
+    """Return a session with the portal's ``roleCredentials``."""
+    return boto3.Session(
+        aws_access_key_id=credentials["accessKeyId"], aws_secret_access_key=credentials["secretAccessKey"],
+        aws_session_token=credentials["sessionToken"], region_name=REGION,
+    )
+
+
+def call_as(session: boto3.Session, url: str, service: str, method: str, **parameters: Any) -> dict[str, Any]:
+    """Make one call on the sandbox (no retry); return the answer, or the error response of a refusal."""
+    client = session.client(service, endpoint_url=url, region_name=REGION, config=ONE_ATTEMPT)
+    try:
+        return getattr(client, method)(**parameters)
+    except botocore.exceptions.ClientError as error:
+        return error.response
+
+
+def error_code_of(answer: dict[str, Any]) -> str:
+    """Return an answer's error code, or "" for a success."""
+    return answer.get("Error", {}).get("Code", "")
 
 
 def set_up_people(sandbox: SandboxClient) -> IdentityCenterPeople:

@@ -214,7 +214,7 @@ def test_paginate_yields_every_item_across_pages(ctx: AwsContext) -> None:
 # --- errors ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation"])
+@pytest.mark.parametrize("code", ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "InvalidClientTokenId", "InvalidAccessKeyId", "AuthFailure"])
 def test_access_denied_says_which_operation_and_to_use_an_admin_profile(code: str) -> None:
     error = translate_client_error(client_error(code, "not allowed"))
     assert isinstance(error, AccessDeniedError)

@@ -1,15 +1,18 @@
 """Tests for runbook_lib.steps.least_privilege: the reserved role found by its whole name, and the
-evaluator's decisions judged (pure), then the same on the sandbox."""
+evaluator's decisions judged (pure), then the same on the sandbox; and the sandbox-only real calls
+with the role's own credentials, judged (pure) and made."""
 
 from __future__ import annotations
 
 import pytest
 from botocore.stub import Stubber
 
+from runbook_lib import catalogue
 from runbook_lib.aws import AwsContext
 from runbook_lib.checks import FAIL, PASS
+from runbook_lib.errors import RunbookError
 from runbook_lib.sandbox import SandboxClient
-from runbook_lib.steps import least_privilege
+from runbook_lib.steps import developer_user, least_privilege
 from runbook_lib.steps.identity_center import IdentityCenterInstance, require_instance
 from runbook_lib.steps.least_privilege import Decision, is_reserved_role, judge_decisions
 
@@ -252,3 +255,107 @@ def test_verification_waits_only_when_identity_center_holds_the_access_as_asked(
     assert not access.iam_may_lag(access.read_access_state(ctx, instance, ACCOUNT, spec), spec)
     verification = developer_user.verify_developer(ctx, instance, ACCOUNT, spec, chosen, {}, iam_wait=wait)
     assert "iam_reserved_role_exists" in {check.check_id for check in verification.failed_checks}
+
+
+# --- sandbox only: real calls with the role's own credentials ------------------------------------
+
+S3_PROBE = least_privilege.CHOSEN_SERVICE_PROBES["s3"]
+TABLES_PROBE = least_privilege.OTHER_SERVICE_PROBES["dynamodb"]
+CREATE_USER = least_privilege.CREATE_USER_PROBE
+
+
+def test_judging_real_calls_allowed_and_denied_as_asked() -> None:
+    checks = least_privilege.judge_calls(
+        [least_privilege.CallResult(S3_PROBE, ""), least_privilege.CallResult(TABLES_PROBE, "NotImplemented")],
+        [least_privilege.CallResult(CREATE_USER, "AccessDenied")], role_name=ROLE,
+    )
+    assert [(check.check_id, check.status, check.resource) for check in checks] == [
+        ("iam_role_session_can_call_chosen_service", PASS, f"iam_role.{ROLE}[s3:ListAllMyBuckets]"),
+        ("iam_role_session_can_call_chosen_service", PASS, f"iam_role.{ROLE}[dynamodb:ListTables]"),
+        ("iam_role_session_cannot_call_other_services", PASS, f"iam_role.{ROLE}[iam:CreateUser]"),
+    ]
+    assert "authorized, then NotImplemented (not an access denial)" in checks[1].detail
+    assert "denied (AccessDenied)" in checks[2].detail and "real call in the sandbox" in checks[2].detail
+
+
+def test_judging_real_calls_a_denied_choice_and_an_allowed_other_fail() -> None:
+    checks = least_privilege.judge_calls(
+        [least_privilege.CallResult(S3_PROBE, "AccessDenied")],
+        [least_privilege.CallResult(CREATE_USER, ""), least_privilege.CallResult(TABLES_PROBE, "ValidationException")],
+        role_name=ROLE,
+    )
+    assert [check.status for check in checks] == [FAIL, FAIL, FAIL]
+    assert "NOT denied (it succeeded)" in checks[1].detail and "NOT denied (ValidationException)" in checks[2].detail
+
+
+def test_real_calls_as_the_role_are_allowed_and_refused_by_its_policies(
+    ctx: AwsContext, instance: IdentityCenterInstance
+) -> None:
+    provision(ctx, instance, "Dev", "arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    before = len(ctx.recorder.calls)
+    checks = least_privilege.check_role_calls(
+        ctx, "Dev", must_succeed=[S3_PROBE], must_be_denied=[CREATE_USER, TABLES_PROBE], session_name="ada-developer")
+    assert [(check.check_id, check.status) for check in checks] == [
+        ("iam_role_session_can_call_chosen_service", PASS),
+        ("iam_role_session_cannot_call_other_services", PASS),
+        ("iam_role_session_cannot_call_other_services", PASS),
+    ]
+    assert "denied (AccessDeniedException)" in checks[2].detail
+    assert [str(call) for call in ctx.recorder.calls[before:]] == ["iam:ListRoles"]  # the role's calls are not the runbook's
+
+
+def test_a_wrongly_allowed_create_user_fails_and_leaves_no_user(ctx: AwsContext, instance: IdentityCenterInstance) -> None:
+    provision(ctx, instance, "Dev", "arn:aws:iam::aws:policy/IAMFullAccess")
+    [check] = least_privilege.check_role_calls(ctx, "Dev", must_succeed=[], must_be_denied=[CREATE_USER], session_name="ada")
+    assert (check.check_id, check.status) == ("iam_role_session_cannot_call_other_services", FAIL)
+    users = [user["UserName"] for user in ctx.client("iam").list_users()["Users"]]
+    assert least_privilege.PROBE_USER_NAME not in users
+
+
+def test_no_role_yet_no_real_call(ctx: AwsContext, instance: IdentityCenterInstance) -> None:
+    assert least_privilege.check_role_calls(ctx, "Dev", must_succeed=[S3_PROBE], must_be_denied=[], session_name="a") == []
+
+
+def test_real_calls_as_the_role_are_for_the_sandbox_only(ctx: AwsContext) -> None:
+    real = AwsContext(ctx.session, ctx.region, target="profile")
+    with pytest.raises(RunbookError, match="sandbox-only proof"):
+        least_privilege.check_role_calls(real, "Dev", must_succeed=[S3_PROBE], must_be_denied=[], session_name="a")
+
+
+def test_every_choice_has_a_probe_its_own_policies_allow_and_no_other_service_s_do(
+    ctx: AwsContext, instance: IdentityCenterInstance
+) -> None:
+    assert set(least_privilege.CHOSEN_SERVICE_PROBES) == {choice.key for choice in catalogue.CHOICES}
+    assert {key: probe.action for key, probe in least_privilege.OTHER_SERVICE_PROBES.items()} == {
+        service.key: service.example_actions[0] for service in catalogue.SERVICES}  # the simulator's proof, as calls
+    sso_admin = ctx.client("sso-admin")
+    for choice in catalogue.CHOICES:
+        name = f"Probe{choice.key.capitalize()}"
+        arn = sso_admin.create_permission_set(InstanceArn=instance.instance_arn, Name=name)["PermissionSet"]["PermissionSetArn"]
+        for policy_arn in choice.policy_arns:
+            sso_admin.attach_managed_policy_to_permission_set(
+                InstanceArn=instance.instance_arn, PermissionSetArn=arn, ManagedPolicyArn=policy_arn)
+        sso_admin.provision_permission_set(
+            InstanceArn=instance.instance_arn, PermissionSetArn=arn, TargetType="AWS_ACCOUNT", TargetId=ACCOUNT)
+        others = [probe for key, probe in least_privilege.OTHER_SERVICE_PROBES.items()
+                  if key != choice.key and choice in catalogue.SERVICES]
+        checks = least_privilege.check_role_calls(
+            ctx, name, must_succeed=[least_privilege.CHOSEN_SERVICE_PROBES[choice.key]], must_be_denied=others,
+            session_name="p")
+        assert [check for check in checks if check.status != PASS] == [], choice.key
+
+
+@pytest.mark.parametrize(("services", "succeed", "denied"), [
+    (("s3", "lambda", "logs"), ["s3:ListAllMyBuckets", "lambda:ListFunctions", "logs:DescribeLogGroups"],
+     ["iam:CreateUser", "dynamodb:ListTables", "apigateway:GET"]),
+    (("s3", "dynamodb"), ["s3:ListAllMyBuckets", "dynamodb:ListTables"],
+     ["iam:CreateUser", "lambda:GetAccountSettings", "apigateway:GET"]),  # DynamoDB's policy grants lambda:ListFunctions
+    (("ReadOnly",), ["s3:ListAllMyBuckets"], ["iam:CreateUser"]),  # a preset spans services: IAM only
+])
+def test_the_developer_s_probes_follow_the_simulator_s_proof(
+    services: tuple[str, ...], succeed: list[str], denied: list[str]
+) -> None:
+    must_succeed, must_be_denied = developer_user.sandbox_call_probes(services)
+    assert ([probe.action for probe in must_succeed], [probe.action for probe in must_be_denied]) == (succeed, denied)
+    _, simulated_denied = developer_user.least_privilege_proof(services)
+    assert simulated_denied == denied  # the same actions, simulated and called

@@ -82,6 +82,7 @@ def test_new_account_state(sandbox: SandboxClient) -> None:
         "identity_center_region": None,
         "identity_center_mfa_configured": False,
         "users": {},
+        "mode": "workshop",
     }
 
 
@@ -229,6 +230,14 @@ def test_the_sandbox_says_which_account_steps_are_done(sandbox: SandboxClient, c
     assert [sandbox.is_done(step) for step in ACCOUNT_STEPS] == [False] * 4
 
 
+def test_the_organization_can_be_created_in_the_console(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    assert not sandbox.is_done("create-organization")
+    assert "organization created, all features" in sandbox.play_console_step("create-organization")
+    assert sandbox.is_done("create-organization")
+    assert ctx.client("organizations").describe_organization()["Organization"]["FeatureSet"] == "ALL"
+    assert "already manages an organization" in sandbox.play_console_step("create-organization")
+
+
 @pytest.mark.parametrize(
     ("step", "user", "reason"),
     [
@@ -312,7 +321,7 @@ def test_start_sandbox_and_stop(tmp_path: Path) -> None:
     with start_sandbox(log_dir=tmp_path) as started:
         assert started.url.startswith("http://127.0.0.1:")
         ready = json.loads((tmp_path / "ready.json").read_text())
-        assert ready == {"url": started.url, "pid": started.process.pid}
+        assert ready == {"url": started.url, "pid": started.process.pid, "mode": "workshop"}
         assert started.client.is_alive()
         # a sandbox of its own: changes here do not reach the session's sandbox
         started.client.play_console_step("enable-root-mfa")
@@ -384,3 +393,28 @@ def test_ensure_sandbox_reuses_the_remembered_one(
 
     monkeypatch.setattr("runbook_lib.sandbox.process.start_sandbox", no_new_sandbox)
     assert ensure_sandbox() == SandboxClient(sandbox.url)
+    assert ensure_sandbox(mode="workshop") == SandboxClient(sandbox.url)  # remembered without a mode: workshop
+
+
+def test_ensure_sandbox_refuses_a_running_one_of_another_mode(
+    sandbox: SandboxClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SANDBOX_URL_VARIABLE, sandbox.url)
+    with pytest.raises(SandboxError, match="runs in workshop mode, not rehearsal") as caught:
+        ensure_sandbox(mode="rehearsal")
+    assert "--mode rehearsal" in caught.value.advice
+    monkeypatch.delenv(SANDBOX_URL_VARIABLE)
+    monkeypatch.setenv("RUNBOOK_HOME", str(tmp_path))
+    (tmp_path / "sandbox.json").write_text(json.dumps({"url": sandbox.url, "pid": 0, "mode": "rehearsal"}))
+    with pytest.raises(SandboxError, match="runs in rehearsal mode, not workshop"):
+        ensure_sandbox(mode="workshop")
+    assert ensure_sandbox() == SandboxClient(sandbox.url)  # no mode asked: whichever runs
+    with pytest.raises(SandboxError, match="has no mode 'strict'"):
+        ensure_sandbox(mode="strict")
+
+
+def test_a_sandbox_started_in_rehearsal_mode_says_so(tmp_path: Path) -> None:
+    with start_sandbox(log_dir=tmp_path, mode="rehearsal") as started:
+        assert json.loads((tmp_path / "ready.json").read_text())["mode"] == "rehearsal"
+        assert (started.mode, started.client.mode()) == ("rehearsal", "rehearsal")
+        assert "(rehearsal mode)" in started.log_path.read_text()

@@ -129,6 +129,7 @@ def test_starting_a_new_sandbox_forgets_the_gone_ones_config_and_sign_ins_not_th
     class Started:
         url = sandbox.url
         client = sandbox
+        mode = "workshop"
         process = type("Process", (), {"pid": 0})()
 
     monkeypatch.setattr("runbook_lib.sandbox.process.start_sandbox", lambda **_: Started())

@@ -10,9 +10,12 @@ Modules: ``client`` (``SandboxClient``: the control routes, the console player, 
 machine outside moto, removed by every reset).
 """
 
-from runbook_lib.sandbox.client import SandboxClient
+from runbook_lib.sandbox.client import RoleCredentials, SandboxClient
 from runbook_lib.sandbox.process import (
+    REHEARSAL_MODE,
+    SANDBOX_MODES,
     SANDBOX_URL_VARIABLE,
+    WORKSHOP_MODE,
     RememberedSandbox,
     SandboxProcess,
     ensure_sandbox,
@@ -22,7 +25,11 @@ from runbook_lib.sandbox.process import (
 )
 
 __all__ = [
+    "REHEARSAL_MODE",
+    "SANDBOX_MODES",
     "SANDBOX_URL_VARIABLE",
+    "WORKSHOP_MODE",
+    "RoleCredentials",
     "RememberedSandbox",
     "SandboxClient",
     "SandboxProcess",

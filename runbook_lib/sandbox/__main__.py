@@ -1,4 +1,4 @@
-"""``python -m runbook_lib.sandbox {start,status,reset,stop}``: manage the remembered sandbox.
+"""``python -m runbook_lib.sandbox {start [--mode rehearsal],status,reset,stop}``: manage the remembered sandbox.
 
 The remembered sandbox is the one ``make run``, ``make lab`` and the notebooks share, so the
 runbook's steps act on one local account, as they would on a real one. The server itself is
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from runbook_lib.errors import SandboxError
 from runbook_lib.sandbox.local_files import forget_sandbox_files
-from runbook_lib.sandbox.process import ensure_sandbox, find_sandbox, stop_sandbox
+from runbook_lib.sandbox.process import SANDBOX_MODES, ensure_sandbox, find_sandbox, stop_sandbox
 
 
 def describe_removed(done: str, removed: list[Path]) -> str:
@@ -28,10 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; print what happened (this is the command line's edge: errors end here)."""
     parser = argparse.ArgumentParser(prog="python -m runbook_lib.sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("start", "status", "reset", "stop"))
+    parser.add_argument(
+        "--mode", choices=SANDBOX_MODES, default=None,
+        help="start: workshop (the default: the runbook's fixed sandbox keys act as the account's owner) "
+        "or rehearsal (they are refused, as on a new account whose root has only the console); "
+        "a running sandbox keeps the mode it was started in",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "start":
-            print(f"Sandbox running at {ensure_sandbox().url}")
+            client = ensure_sandbox(mode=args.mode)
+            print(f"Sandbox running at {client.url} ({client.mode()} mode)")
             return 0
         found = find_sandbox()
         if found is None and args.command == "reset":  # the next sandbox is a new account anyway
@@ -41,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             print("No sandbox is running.")
             return 0
         if args.command == "status":
-            print(f"Sandbox running at {found.client.url}: {json.dumps(found.client.state())}")
+            print(f"Sandbox running at {found.client.url} ({found.mode} mode): {json.dumps(found.client.state())}")
         elif args.command == "reset":
             removed = found.client.reset()
             print(describe_removed(f"Sandbox at {found.client.url} reset: a brand-new account again.", removed))

@@ -10,13 +10,22 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import urlencode
 
 from runbook_lib.errors import SandboxError
 from runbook_lib.sandbox.local_files import forget_sandbox_files
+
+
+@dataclass(frozen=True)
+class RoleCredentials:
+    """A role's short-term credentials (the secret parts never in the repr)."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,14 @@ class SandboxClient:
             return False
         return True
 
+    def mode(self) -> str:
+        """Return the mode the sandbox was started in: ``workshop`` or ``rehearsal``.
+
+        Raises:
+            SandboxError: when the sandbox cannot be reached.
+        """
+        return str(self.state().get("mode", "workshop"))
+
     def state(self) -> dict[str, Any]:
         """Return the sandbox-only state of the account, for people and tests to look at.
 
@@ -94,23 +111,34 @@ class SandboxClient:
         return forget_sandbox_files()
 
     def play_console_step(
-        self, step: str, *, region: str = "us-east-1", delay_seconds: float = 0, user: str = ""
+        self,
+        step: str,
+        *,
+        region: str = "us-east-1",
+        delay_seconds: float = 0,
+        user: str = "",
+        details: Mapping[str, str] | None = None,
     ) -> str:
         """Play a step that only the AWS console can do; return what happened, in a sentence.
 
         Args:
             step: Account-wide: ``enable-root-mfa``, ``delete-root-access-keys``,
-                ``enable-identity-center``, ``configure-identity-center-mfa``. For one Identity
-                Center user (``user`` required): ``send-user-invitation``, ``verify-user-email``,
-                ``register-user-mfa``.
+                ``create-organization``, ``enable-identity-center``,
+                ``configure-identity-center-mfa``. For one Identity Center user (``user``
+                required): ``send-user-invitation``, ``verify-user-email``, ``register-user-mfa``,
+                and ``create-admin-user`` (the user, the ``AdministratorAccess`` permission set
+                and its assignment, as root makes them in the console of a new account).
             region: The region the console is showing (Identity Center's steps need its region).
             delay_seconds: Make the result appear only after this long, as AWS can take a while.
             user: The Identity Center user's ``UserName``, for the user steps only.
+            details: The console form's fields, for ``create-admin-user``: ``email``,
+                ``given_name``, ``family_name``, ``display_name``, ``permission_set``,
+                ``session_duration``.
 
         Raises:
             SandboxError: when the console would refuse the step (its reason is kept).
         """
-        query = {"region": region, "delay": str(delay_seconds)}
+        query = {**(details or {}), "region": region, "delay": str(delay_seconds)}
         if user:
             query["user"] = user
         return self.request("POST", f"console/{step}", **query)["done"]
@@ -153,6 +181,46 @@ class SandboxClient:
         if deny:
             query["deny"] = "true"
         return self.request("POST", "console/approve-device", **query)["done"]
+
+    def dashboard(self) -> dict[str, Any]:
+        """Return what the console shows a person and no API gives the runbook.
+
+        ``account_id`` (the account menu), ``identity_center_region`` and
+        ``access_portal_url`` (IAM Identity Center's dashboard; None until it is enabled). A
+        rehearsal of the first-time path reads them here, as a person reads them off the
+        console to type them into step 05.
+
+        Raises:
+            SandboxError: when the sandbox cannot be reached.
+        """
+        return self.request("GET", "dashboard")
+
+    def sign_in_requests(self) -> list[dict[str, Any]]:
+        """Return the sign-ins waiting for a person's "Allow": ``user_code``, ``client_name``,
+        ``start_url``, ``expires_in`` each (what a person sees on the tool's screen).
+
+        Raises:
+            SandboxError: when the sandbox cannot be reached.
+        """
+        return list(self.request("GET", "sign-in/requests")["requests"])
+
+    def mint_role_credentials(self, role_name: str, *, session_name: str, region: str = "us-east-1") -> RoleCredentials:
+        """Return short-term credentials of a reserved role, with no sign-in: SANDBOX ONLY.
+
+        AWS has nothing like it (there a role's credentials come from a person's sign-in); the
+        sandbox offers it so that a test, or step 04's sandbox-only proof, can call AWS as the
+        permission set's role, through the same access control as the portal's credentials.
+
+        Args:
+            role_name: The ``AWSReservedSSO_<permission set>_<16 hex>`` role provisioning made.
+            session_name: The role session's name (the caller's ARN ends with it).
+            region: The region of the STS call that issues them.
+
+        Raises:
+            SandboxError: when the account has no such reserved role.
+        """
+        answer = self.request("POST", "role-credentials", role_name=role_name, session_name=session_name, region=region)
+        return RoleCredentials(answer["accessKeyId"], answer["secretAccessKey"], answer["sessionToken"])
 
     def configure_sign_in(
         self,

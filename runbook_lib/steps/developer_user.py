@@ -1,7 +1,8 @@
 """Step 04: ``<name>-developer``, with a permission set built only from the services they use.
 
 Least privilege is verified honestly: the evaluator (IAM's policy simulator, or moto's in the
-sandbox) must allow an action of each chosen service and deny one outside them.
+sandbox) must allow an action of each chosen service and deny one outside them; in the sandbox,
+real calls with the role's own credentials must do the same.
 """
 
 from __future__ import annotations
@@ -66,6 +67,15 @@ def build_developer_spec(
     return spec, chosen
 
 
+def unchosen_services_proved_denied(services: tuple[str, ...]) -> list[catalogue.Service]:
+    """Return the services shown denied besides ``iam:CreateUser``: a couple the person did not
+    choose, or none when a preset (which spans services) was chosen."""
+    if any(service.key in services for service in catalogue.PRESETS):
+        return []
+    unchosen = [service for service in catalogue.SERVICES if service.key not in services]
+    return unchosen[:UNCHOSEN_SERVICES_PROVED_DENIED]
+
+
 def least_privilege_proof(services: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """Return the actions that must be allowed (one per chosen service) and must be denied.
 
@@ -74,10 +84,21 @@ def least_privilege_proof(services: tuple[str, ...]) -> tuple[list[str], list[st
     """
     must_allow = list(catalogue.example_allowed_actions(services))
     must_deny = [catalogue.OUT_OF_SCOPE_ACTION]
-    if not any(service.key in services for service in catalogue.PRESETS):
-        unchosen = [service for service in catalogue.SERVICES if service.key not in services]
-        must_deny += [service.example_actions[0] for service in unchosen[:UNCHOSEN_SERVICES_PROVED_DENIED]]
+    must_deny += [service.example_actions[0] for service in unchosen_services_proved_denied(services)]
     return must_allow, must_deny
+
+
+def sandbox_call_probes(
+    services: tuple[str, ...],
+) -> tuple[list[least_privilege.CallProbe], list[least_privilege.CallProbe]]:
+    """Return the real calls the sandbox-only proof makes as the role: one read per chosen service
+    that must answer, and ``iam:CreateUser`` with a read of the services shown denied, which
+    must be refused (the same services as ``least_privilege_proof``)."""
+    must_succeed = [least_privilege.CHOSEN_SERVICE_PROBES[key] for key in services]
+    must_be_denied = [least_privilege.CREATE_USER_PROBE] + [
+        least_privilege.OTHER_SERVICE_PROBES[service.key] for service in unchosen_services_proved_denied(services)
+    ]
+    return must_succeed, must_be_denied
 
 
 @translating_aws_errors
@@ -94,17 +115,27 @@ def verify_developer(
     """Read the live state and judge it: user, exact policies, assignment, least privilege, checklist.
 
     A user in conflict (another email) fails, and its checklist confirmations do not count:
-    it may be someone else's user.
+    it may be someone else's user. Least privilege is the simulator's proof everywhere; in the
+    sandbox, real calls as the role beside it (``least_privilege.check_role_calls``), which the
+    sandbox's access control answers.
 
     Args:
         iam_wait: Right after this run applied the step, how to wait for IAM to show the role as
             provisioned; used only when Identity Center already holds the access as asked
             (``access.iam_may_lag``). None: read once.
 
-    IAM actions: those of ``access.read_access_state`` and ``least_privilege.check_role_permissions``.
+    IAM actions: those of ``access.read_access_state`` and ``least_privilege.check_role_permissions``
+    (in the sandbox, also those of ``least_privilege.check_role_calls``).
     """
     state = access.read_access_state(ctx, instance, account_id, spec)
     must_allow, must_deny = least_privilege_proof(services)
+    real_calls = []
+    if ctx.is_sandbox:
+        must_succeed, must_be_denied = sandbox_call_probes(services)
+        real_calls = least_privilege.check_role_calls(
+            ctx, spec.permission_set.name, must_succeed=must_succeed, must_be_denied=must_be_denied,
+            session_name=spec.user.user_name,
+        )
     return verification_of(
         STEP_ID,
         access.verify_access(state, spec),
@@ -116,4 +147,5 @@ def verify_developer(
             checklist.verify_checklist(checklist.DEVELOPER_CHECKLIST, confirmations, spec.user.user_name, region=ctx.region),
             state, spec,
         ),
+        real_calls,
     )

@@ -5,6 +5,11 @@ On AWS, provisioning a permission set creates the role ``AWSReservedSSO_<name>_<
 us-east-1) in the account; IAM's policy simulator evaluates it. The sandbox creates that role too
 and answers ``iam:SimulatePrincipalPolicy`` with moto's own IAM policy evaluator, so the runbook's
 code path is one; the notebook says which evaluator answered.
+
+In the sandbox only, the proof also makes real calls as the role (``check_role_calls``): the
+sandbox mints the role's credentials (a control route AWS has no twin of; on a real account only
+the person's sign-in gets them) and enforces the role's policies on every call made with them, so
+an allowed read of each chosen service must answer and ``iam:CreateUser`` must be refused.
 """
 
 from __future__ import annotations
@@ -12,11 +17,18 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from runbook_lib.aws import AwsContext, paginate, translating_aws_errors
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
 from runbook_lib.checks import FAIL, PASS, Check
+from runbook_lib.errors import RunbookError
+from runbook_lib.sandbox.client import SandboxClient
 from runbook_lib.steps import addresses
 from runbook_lib.waiting import Clock, Sleep, poll_until
 
@@ -233,3 +245,173 @@ def judge_role_permissions(
             evaluator=evaluator_name(ctx.is_sandbox),
         ),
     ]
+
+
+# --- sandbox only: real calls with the role's own credentials ------------------------------------
+
+
+@dataclass(frozen=True)
+class CallProbe:
+    """A real call that needs exactly one IAM action, made with the role's own credentials.
+
+    Attributes:
+        action: The IAM action it needs, e.g. ``s3:ListAllMyBuckets``.
+        service: The boto3 client, e.g. ``s3``.
+        operation: The client's method, e.g. ``list_buckets``.
+        parameters: Its arguments.
+    """
+
+    action: str
+    service: str
+    operation: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+
+PROBE_USER_NAME = "runbook-least-privilege-probe"
+CREATE_USER_PROBE = CallProbe("iam:CreateUser", "iam", "create_user", {"UserName": PROBE_USER_NAME})
+"""The denied call: should the role be allowed it, the user it made is deleted at once."""
+CHOSEN_SERVICE_PROBES: Mapping[str, CallProbe] = MappingProxyType({
+    # per catalogue choice (service or preset): a read its policies allow, one moto answers
+    "s3": CallProbe("s3:ListAllMyBuckets", "s3", "list_buckets"),
+    "lambda": CallProbe("lambda:ListFunctions", "lambda", "list_functions"),
+    "dynamodb": CallProbe("dynamodb:ListTables", "dynamodb", "list_tables"),
+    "apigateway": CallProbe("apigateway:GET", "apigateway", "get_rest_apis"),
+    "logs": CallProbe("logs:DescribeLogGroups", "logs", "describe_log_groups"),
+    "cloudformation": CallProbe("cloudformation:ListStacks", "cloudformation", "list_stacks"),
+    "ec2": CallProbe("ec2:DescribeInstances", "ec2", "describe_instances"),
+    "ecr": CallProbe("ecr:DescribeRepositories", "ecr", "describe_repositories"),
+    "sqs": CallProbe("sqs:ListQueues", "sqs", "list_queues"),
+    "sns": CallProbe("sns:ListTopics", "sns", "list_topics"),
+    "stepfunctions": CallProbe("states:ListStateMachines", "stepfunctions", "list_state_machines"),
+    "bedrock": CallProbe("bedrock:ListFoundationModels", "bedrock", "list_foundation_models"),
+    "ReadOnly": CallProbe("s3:ListAllMyBuckets", "s3", "list_buckets"),
+    "ViewOnly": CallProbe("ec2:DescribeRegions", "ec2", "describe_regions"),
+    "PowerUser": CallProbe("lambda:ListFunctions", "lambda", "list_functions"),
+})
+"""The allowed direction: any read of the choice will do."""
+OTHER_SERVICE_PROBES: Mapping[str, CallProbe] = MappingProxyType({
+    # per service: the catalogue's first example action, which no other service's policies grant
+    "s3": CallProbe("s3:ListAllMyBuckets", "s3", "list_buckets"),
+    "lambda": CallProbe("lambda:GetAccountSettings", "lambda", "get_account_settings"),
+    "dynamodb": CallProbe("dynamodb:ListTables", "dynamodb", "list_tables"),
+    "apigateway": CallProbe("apigateway:GET", "apigateway", "get_rest_apis"),
+    "logs": CallProbe("logs:DescribeMetricFilters", "logs", "describe_metric_filters"),
+    "cloudformation": CallProbe("cloudformation:ListStacks", "cloudformation", "list_stacks"),
+    "ec2": CallProbe("ec2:DescribeInstances", "ec2", "describe_instances"),
+    "ecr": CallProbe("ecr:DescribeRepositories", "ecr", "describe_repositories"),
+    "sqs": CallProbe("sqs:ListQueues", "sqs", "list_queues"),
+    "sns": CallProbe("sns:ListPlatformApplications", "sns", "list_platform_applications"),
+    "stepfunctions": CallProbe("states:ListActivities", "stepfunctions", "list_activities"),
+    "bedrock": CallProbe("bedrock:ListFoundationModels", "bedrock", "list_foundation_models"),
+})
+"""The denied direction: ``lambda:ListFunctions`` would not do (AmazonDynamoDBFullAccess grants it
+too), so a service the person did not choose is probed with the action only its own policies grant."""
+DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "AuthorizationError", "UnauthorizedOperation"})
+"""How AWS says "your policies do not allow this", by protocol (SNS and EC2 have their own)."""
+PROBE_CONFIG = botocore.config.Config(retries={"total_max_attempts": 1})
+"""One attempt: a refusal is the answer, not a fault to retry."""
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """How one probe answered: ``code`` is "" when it succeeded, else AWS's error code."""
+
+    probe: CallProbe
+    code: str
+
+    @property
+    def denied(self) -> bool:
+        """Return True when the answer was an access denial (the policies do not allow it)."""
+        return self.code in DENIED_CODES
+
+
+@translating_aws_errors
+def call_as_role(session: boto3.Session, ctx: AwsContext, probe: CallProbe) -> CallResult:
+    """Make one probe's call with the role's session; return how it answered.
+
+    IAM actions: the probe's ``action``, as the role.
+    """
+    client = session.client(probe.service, region_name=ctx.region, endpoint_url=ctx.endpoint_url, config=PROBE_CONFIG)
+    try:
+        getattr(client, probe.operation)(**probe.parameters)
+    except botocore.exceptions.ClientError as error:
+        return CallResult(probe, error_code(error))
+    return CallResult(probe, "")
+
+
+def judge_calls(allowed: list[CallResult], denied: list[CallResult], *, role_name: str) -> list[Check]:
+    """Return one check per call: those of ``allowed`` not denied, those of ``denied`` denied.
+
+    A call that was authorized but failed for another reason (moto lacks it: ``NotImplemented``)
+    still proves the role may make it, and says so.
+    """
+    checks = []
+    for result in allowed:
+        action = result.probe.action
+        answered = "answered" if not result.code else f"authorized, then {result.code} (not an access denial)"
+        checks.append(Check(
+            "iam_role_session_can_call_chosen_service", FAIL if result.denied else PASS,
+            addresses.role_address(role_name, action),
+            f"{action} as the role: {'denied (' + result.code + ')' if result.denied else answered} "
+            "(a real call in the sandbox, with the role's own credentials).",
+        ))
+    for result in denied:
+        action = result.probe.action
+        checks.append(Check(
+            "iam_role_session_cannot_call_other_services", PASS if result.denied else FAIL,
+            addresses.role_address(role_name, action),
+            f"{action} as the role: "
+            + (f"denied ({result.code})" if result.denied else f"NOT denied ({result.code or 'it succeeded'})")
+            + " (a real call in the sandbox, with the role's own credentials).",
+        ))
+    return checks
+
+
+@translating_aws_errors
+def check_role_calls(
+    ctx: AwsContext,
+    permission_set_name: str,
+    *,
+    must_succeed: list[CallProbe],
+    must_be_denied: list[CallProbe],
+    session_name: str,
+) -> list[Check]:
+    """Call AWS as the permission set's role: sandbox only, beside the simulator's proof.
+
+    The sandbox mints the role's credentials (``SandboxClient.mint_role_credentials``) and
+    enforces the role's policies on every call made with them; the calls are the role's, so they
+    are not in the step's recorder. A ``CREATE_USER_PROBE`` that wrongly succeeds is undone at once
+    with the runbook's own credentials. No role yet: no check here (``check_role_permissions``
+    fails ``iam_reserved_role_exists`` already).
+
+    IAM actions: ``iam:ListRoles``, and ``iam:DeleteUser`` only after a wrongly allowed
+    ``iam:CreateUser``; as the role, each probe's own action.
+
+    Args:
+        session_name: The role session's name, e.g. the developer's user name.
+
+    Raises:
+        RunbookError: on a real account, where only the person's sign-in gets the role's credentials.
+        SandboxError: when the sandbox refuses to mint them.
+    """
+    if not ctx.is_sandbox:
+        raise RunbookError(
+            "Real calls as the permission set's role are a sandbox-only proof.",
+            advice="On a real account the simulator proves least privilege; step 06 signs the person in.",
+        )
+    role_arn = find_reserved_role(ctx, permission_set_name)
+    if role_arn is None:
+        return []
+    role_name = role_arn.rsplit("/", 1)[-1]
+    credentials = SandboxClient(ctx.endpoint_url or "").mint_role_credentials(
+        role_name, session_name=session_name, region=ctx.region
+    )
+    session = boto3.Session(
+        aws_access_key_id=credentials.access_key_id, aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token, region_name=ctx.region,
+    )
+    allowed = [call_as_role(session, ctx, probe) for probe in must_succeed]
+    denied = [call_as_role(session, ctx, probe) for probe in must_be_denied]
+    if any(result.probe == CREATE_USER_PROBE and not result.code for result in denied):
+        ctx.client("iam").delete_user(UserName=PROBE_USER_NAME)  # the proof must not leave a user behind
+    return judge_calls(allowed, denied, role_name=role_name)
