@@ -91,6 +91,10 @@ class AwsContext:
         endpoint_url: The sandbox's URL, or None for real AWS.
         recorder: Every call made through this context's clients.
         target: ``"sandbox"``, ``"profile"``, ``"environment"`` or ``"none"`` (no credentials).
+        permission_set_arns: Per Identity Center instance ARN, every permission set's name -> ARN,
+            from one full listing this run (sso-admin has no lookup by name); kept up to date by
+            the create applier and dropped when an ARN from it turns out missing. An instance
+            absent here has not been listed yet.
     """
 
     session: boto3.Session
@@ -98,6 +102,7 @@ class AwsContext:
     endpoint_url: str | None = None
     recorder: CallRecorder = field(default_factory=CallRecorder)
     target: str = "sandbox"
+    permission_set_arns: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

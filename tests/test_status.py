@@ -219,19 +219,18 @@ def test_verify_caller() -> None:
     assert ROOT.arn in as_root.checks[0].detail
 
 
-def test_access_denied_on_list_users_is_raised_as_ours_not_botocores(sandbox: SandboxClient, ctx: AwsContext) -> None:
-    """An identity without ``identitystore:ListUsers`` stops the table with what to do, rather
+def test_access_denied_on_an_identity_store_read_is_raised_as_ours_not_botocores(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    """An identity without ``identitystore:GetUserId`` stops the table with what to do, rather
     than a raw botocore error (or a table of guesses)."""
     identity_center.create_organization(ctx, CALLER.account_id)
     sandbox.play_console_step("enable-identity-center")
     real_client = ctx.client("identitystore")
     with Stubber(real_client) as stub:
-        # step 03 looks the Admin up by name (not found), then step 04 lists the users
-        stub.add_client_error("get_user_id", "ResourceNotFoundException", "no such user", 404)
-        stub.add_client_error("list_users", "AccessDeniedException", "not authorized to ListUsers", 403)
+        # step 03 looks the Admin up by name
+        stub.add_client_error("get_user_id", "AccessDeniedException", "not authorized to GetUserId", 403)
         with pytest.raises(AccessDeniedError) as refused:
             read_step_statuses(ctx, CALLER)
-    assert refused.value.operation == "ListUsers"
+    assert refused.value.operation == "GetUserId"
     assert isinstance(refused.value.__cause__, botocore.exceptions.ClientError)
     assert "administrator rights" in refused.value.advice
 
@@ -239,13 +238,11 @@ def test_access_denied_on_list_users_is_raised_as_ours_not_botocores(sandbox: Sa
 def test_access_denied_reading_assignments_is_raised_as_ours(ctx: AwsContext, monkeypatch: pytest.MonkeyPatch) -> None:
     instance = identity_center.IdentityCenterInstance(
         "arn:aws:sso:::instance/ssoins-0000000000000000", "d-0000000000", CALLER.account_id, "ACTIVE")
-    from runbook_lib.steps import access
-
-    developer = access.UserState("u-1", "ada-developer", "", "Ada")
     monkeypatch.setattr(identity_center, "read_instance", lambda ctx: instance)
-    monkeypatch.setattr(access, "find_users_with_suffix", lambda *args: [developer])
-    with Stubber(ctx.client("identitystore")) as stub:
-        stub.add_client_error("list_group_memberships_for_member", "AccessDeniedException", "no", 403)
+    with Stubber(ctx.client("sso-admin")) as stub:
+        stub.add_response("list_permission_sets_provisioned_to_account", {
+            "PermissionSets": [f"{instance.instance_arn.replace(':instance/', ':permissionSet/')}/ps-0000000000000001"]})
+        stub.add_client_error("list_account_assignments", "AccessDeniedException", "no", 403)
         with pytest.raises(AccessDeniedError) as refused:
             status.assess_developer(ctx, CALLER)
-    assert refused.value.operation == "ListGroupMembershipsForMember"
+    assert refused.value.operation == "ListAccountAssignments"

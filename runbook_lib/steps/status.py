@@ -93,14 +93,14 @@ def assess_admin(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verific
 def assess_developer(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verification]:
     """Judge step 04: a ``*-developer`` user exists and holds a permission set on this account.
 
-    00_start_here does not know which services were chosen; 04 itself judges the policies.
+    00_start_here knows neither the developer's name nor which services were chosen (04 itself
+    judges the policies), so it asks the account who holds access there and keeps the
+    ``*-developer`` users: the same calls with 10 users in the identity store as with 10,000.
 
-    IAM actions: ``sso:ListInstances``, ``identitystore:ListUsers`` and those of
-    ``access.has_any_assignment``.
+    IAM actions: ``sso:ListInstances`` and those of ``access.find_users_with_access``.
     """
     instance = identity_center.require_instance(ctx)
-    developers = access.find_users_with_suffix(ctx, instance.identity_store_id, developer_user.DEVELOPER_SUFFIX)
-    assigned = [user for user in developers if access.has_any_assignment(ctx, instance, caller.account_id, user.user_id)]
+    assigned = access.find_users_with_access(ctx, instance, caller.account_id, developer_user.DEVELOPER_SUFFIX)
     if assigned:
         return Plan(developer_user.STEP_ID), Verification(developer_user.STEP_ID, tuple(
             Check("sso_developer_user_assigned", PASS, addresses.user_address(user.user_name),

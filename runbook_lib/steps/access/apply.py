@@ -17,6 +17,7 @@ import botocore.exceptions
 from runbook_lib.aws import AwsContext, error_code, translating_aws_errors
 from runbook_lib.errors import RunbookError
 from runbook_lib.plan import Applier, Change, Plan, apply_plan
+from runbook_lib.steps.access.read import forget_permission_sets, remember_permission_set
 from runbook_lib.steps.access.specs import AccessSpec, AccessState, reference_fields
 from runbook_lib.steps.identity_center import IdentityCenterInstance
 from runbook_lib.waiting import Sleep, follow_request, retry_on_conflict
@@ -134,11 +135,13 @@ def apply_create_permission_set(target: AccessApplyTarget, change: Change) -> st
     except botocore.exceptions.ClientError as error:
         if error_code(error) != "ConflictException":
             raise
+        forget_permission_sets(target.ctx.permission_set_arns, target.instance_arn)  # the run's map missed it: list again
         raise RunbookError(
             f"A permission set named {wanted.name!r} was made since this plan was read.",
             advice="Run this step again: it reads what exists and plans only what is missing.",
         ) from error
     target.permission_set_arn = created["PermissionSet"]["PermissionSetArn"]
+    remember_permission_set(target.ctx.permission_set_arns, target.instance_arn, wanted.name, target.permission_set_arn)
     return f"{change.address}: created ({target.permission_set_arn})."
 
 
