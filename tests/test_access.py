@@ -564,7 +564,8 @@ def test_a_customer_managed_policy_granting_iam_is_detached_and_step_04_verifies
     access.provision_permission_set(ctx, instance.instance_arn, arn, ACCOUNT)
     before = verify_step_04(ctx, instance, spec, chosen)
     assert {(check.check_id, check.status) for check in before.failed_checks} == {
-        ("sso_permission_set_policies_exact", FAIL), ("iam_permission_set_denies_other_services", FAIL)}
+        ("sso_permission_set_policies_exact", FAIL), ("iam_permission_set_denies_other_services", FAIL),
+        ("iam_role_session_cannot_call_other_services", FAIL)}  # the sandbox's real call as the role agrees
 
     plan, writes = apply_spec(ctx, instance, spec)
     assert [(change.address, change.before) for change in plan.changes] == [
@@ -590,7 +591,8 @@ def test_a_permissions_boundary_set_by_hand_is_deleted_and_step_04_verifies_afte
     assert state.permission_set.permissions_boundary == dynamodb_only
     before = verify_step_04(ctx, instance, spec, chosen)
     assert {check.check_id for check in before.failed_checks} == {
-        "sso_permission_set_policies_exact", "iam_permission_set_allows_chosen_service"}  # the boundary blocks S3
+        "sso_permission_set_policies_exact", "iam_permission_set_allows_chosen_service",
+        "iam_role_session_can_call_chosen_service"}  # the boundary blocks S3, in the simulator and in a real call
 
     plan, writes = apply_spec(ctx, instance, spec)
     assert [(change.operation, change.before, change.after) for change in plan.changes] == [
