@@ -41,6 +41,7 @@ from urllib.parse import parse_qs
 
 from runbook_sandbox import oidc, portal
 from runbook_sandbox.aws_rules import enforce_aws_rules
+from runbook_sandbox.guardrail_calls import answer_guardrail_call, clear_guardrail_state
 from runbook_sandbox.not_implemented import (
     ServiceNotInMoto,
     identify_call,
@@ -158,6 +159,9 @@ class SandboxApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
+        guardrail = answer_guardrail_call(environ, default_account_id())  # steps 07-99's calls moto lacks
+        if guardrail is not None:
+            return answer_with(start_response, guardrail)
         if path == "/_sandbox/device":
             status, headers, page = self.handle_device_page(environ)
             start_response(status, headers)
@@ -298,6 +302,7 @@ def clear_sandbox_state() -> None:
     """
     STATE.clear()
     oidc.SIGN_IN.clear()
+    clear_guardrail_state()
 
 
 def reset_everything(seed: str | None) -> dict[str, Any]:
