@@ -145,6 +145,7 @@ _ADMIN = "03_create_admin_user"
 _DEV = "04_create_developer_user"
 _CLI = "05_configure_aws_cli"
 _SIGN_IN = "06_verify_developer_access"
+_GUARDRAILS = "07_set_guardrails"
 
 REGISTRY: dict[str, CheckMetadata] = _entries(
     # Root (step 01)
@@ -302,5 +303,88 @@ REGISTRY: dict[str, CheckMetadata] = _entries(
         "sts_profile_is_permission_set_role", "The profile acts as the permission set's role", "high",
         "Sign in as the person the profile belongs to (step 06), and check the profile's sso_role_name.",
         _SIGN_IN,
+    ),
+    # Guardrails (step 07): the bill, the security contact, the console-only billing switches
+    CheckMetadata(
+        "budgets_budget_limit_matches", "The runbook's budget is a monthly cost budget with the limit asked for",
+        "medium",
+        "Apply step 07's plan, or Billing and Cost Management > Budgets > the budget > Edit (period Monthly, "
+        "budget type Cost, the amount).",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "budgets_budget_email_alerts_configured", "A cost budget emails someone before the bill surprises them",
+        "high",
+        "Apply step 07's plan, or Billing and Cost Management > Budgets > Create budget > Monthly cost budget, "
+        "with email recipients (aws budgets create-budget --account-id <id> --budget ... "
+        "--notifications-with-subscribers ...).",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "ce_anomaly_monitor_services_exists", "Cost anomaly detection watches AWS services", "medium",
+        "Apply step 07's plan, or Billing and Cost Management > Cost Anomaly Detection > Cost monitors > Create "
+        "monitor > AWS services.",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "ce_anomaly_subscription_email_configured", "Cost anomalies are emailed daily or weekly", "medium",
+        "Apply step 07's plan, or Cost Anomaly Detection > Alert subscriptions > Create subscription: Daily "
+        "summaries, an email recipient, a threshold (aws ce create-anomaly-subscription with ThresholdExpression).",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "account_security_contact_information_is_registered", "AWS knows whom to tell about a security issue",
+        "medium",
+        "Apply step 07's plan, or the account menu > Account > Alternate contacts > Edit > Security contact "
+        "(aws account put-alternate-contact --alternate-contact-type SECURITY ..., without --account-id).",
+        _GUARDRAILS, cis="1.2", prowler_id="account_security_contact_information_is_registered",
+    ),
+    CheckMetadata(
+        "billing_iam_access_activated", "IAM users and roles may see billing information", "medium",
+        "As root: account menu > Account > 'IAM user and role access to Billing information' > Edit > "
+        "'Activate IAM Access' > Update; then tick it in step 07 (or list billing_access in `confirmed`).",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "freetier_usage_alerts_enabled", "AWS emails when Free Tier usage nears its limits", "low",
+        "Billing and Cost Management > Billing preferences > Alert preferences > Edit > 'AWS Free Tier alerts' > "
+        "Update; then tick it in step 07 (or list free_tier_alerts in `confirmed`).",
+        _GUARDRAILS,
+    ),
+    # Optional hardening (step 07, when chosen; judged by the audit too)
+    CheckMetadata(
+        "cloudtrail_multi_region_enabled", "A multi-region CloudTrail trail is logging", "high",
+        "Run step 07 with cloudtrail=True, or CloudTrail > Trails > Create trail (every region, a new S3 bucket), "
+        "and make sure it is logging (aws cloudtrail start-logging --name <trail>).",
+        _GUARDRAILS, cis="3.1", prowler_id="cloudtrail_multi_region_enabled",
+    ),
+    CheckMetadata(
+        "cloudtrail_log_file_validation_enabled", "The trail validates its log files", "medium",
+        "Run step 07 with cloudtrail=True, or aws cloudtrail update-trail --name <trail> --enable-log-file-validation.",
+        _GUARDRAILS, cis="3.2", prowler_id="cloudtrail_log_file_validation_enabled",
+    ),
+    CheckMetadata(
+        "s3_bucket_policy_cloudtrail_only", "Only CloudTrail may write to the trail's bucket", "medium",
+        "Apply step 07's plan (for the runbook's bucket), or S3 > the bucket > Permissions > Bucket policy: allow "
+        "only the service cloudtrail.amazonaws.com (s3:GetBucketAcl, s3:PutObject with aws:SourceArn).",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "s3_account_level_public_access_blocks", "S3 Block Public Access is on for the whole account", "medium",
+        "Run step 07 with s3_block_public_access=True, or S3 > Block Public Access settings for this account > "
+        "Edit > tick all four (aws s3control put-public-access-block --account-id <id> ...).",
+        _GUARDRAILS, cis="2.1.4", prowler_id="s3_account_level_public_access_blocks",
+    ),
+    CheckMetadata(
+        "ec2_ebs_default_encryption", "New EBS volumes are encrypted by default in the region", "medium",
+        "Run step 07 with ebs_encryption_by_default=True, or EC2 (in that region) > Settings > Data protection and "
+        "security > EBS encryption > Manage > Enable (aws ec2 enable-ebs-encryption-by-default --region <region>).",
+        _GUARDRAILS, cis="2.2.1", prowler_id="ec2_ebs_default_encryption",
+    ),
+    CheckMetadata(
+        "accessanalyzer_analyzer_enabled", "IAM Access Analyzer watches for external access", "medium",
+        "Run step 07 with access_analyzer=True, or IAM > Access analyzer > Create analyzer (external access, "
+        "zone of trust: this account).",
+        _GUARDRAILS, cis="1.20", prowler_id="accessanalyzer_enabled",
     ),
 )
