@@ -387,4 +387,47 @@ REGISTRY: dict[str, CheckMetadata] = _entries(
         "zone of trust: this account).",
         _GUARDRAILS, cis="1.20", prowler_id="accessanalyzer_enabled",
     ),
+    # The audit (step 08): who can act in the account
+    CheckMetadata(
+        "sso_admin_principal_assigned", "A person holds AdministratorAccess on the account through Identity Center",
+        "high",
+        "Run step 03 (the Admin user with the AdministratorAccess permission set on this account), or IAM Identity "
+        "Center > AWS accounts > the account > Assign users or groups.",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_developer_permission_set_no_admin_policy", "The developer's permission set grants no administrator rights",
+        "high",
+        "Run step 04 with only the services the developer uses (it detaches what was not asked for), or IAM "
+        "Identity Center > Permission sets > the set > detach AdministratorAccess / IAMFullAccess and remove a '*' "
+        "inline policy.",
+        _DEV,
+    ),
+    CheckMetadata(
+        "iam_aws_attached_policy_no_administrative_privileges", "Full administrative rights are attached only where "
+        "the runbook means them", "high",
+        "Give administrators the Admin's permission set (step 03) and detach AdministratorAccess elsewhere: aws iam "
+        "detach-role-policy / detach-user-policy / detach-group-policy --policy-arn "
+        "arn:aws:iam::aws:policy/AdministratorAccess, or remove it from the permission set in IAM Identity Center.",
+        _DEV, cis="1.16", prowler_id="iam_aws_attached_policy_no_administrative_privileges",
+    ),
+    CheckMetadata(
+        "iam_user_mfa_enabled_console_access", "Every IAM user with a console password has MFA", "high",
+        "Move the person to Identity Center (steps 03 and 04) and delete the IAM user, or IAM > Users > the user > "
+        "Security credentials > Assign MFA device.",
+        _ADMIN, cis="1.10", prowler_id="iam_user_mfa_enabled_console_access",
+    ),
+    CheckMetadata(
+        "iam_rotate_access_key_90_days", "No active IAM access key is older than 90 days", "medium",
+        "Use the SSO profiles of step 05 instead of keys, then IAM > Users > the user > Security credentials > "
+        "Deactivate and delete the key (or create a new one and delete the old).",
+        _CLI, cis="1.14", prowler_id="iam_rotate_access_key_90_days",
+    ),
+    CheckMetadata(
+        "organizations_management_account_no_workloads", "The management account runs no workloads", "medium",
+        "AWS Organizations > AWS accounts > Add an AWS account > Create an AWS account; then give the developer's "
+        "permission set on that member account (IAM Identity Center > AWS accounts > it > Assign users or groups). "
+        "CIS AWS Foundations v7.0, 2.1.3 (no v3.0 item).",
+        _IDC,
+    ),
 )
