@@ -41,6 +41,7 @@ from urllib.parse import parse_qs
 
 from runbook_sandbox import oidc, portal
 from runbook_sandbox.aws_rules import enforce_aws_rules
+from runbook_sandbox.deprovisioning import remove_reserved_roles_on_deletion
 from runbook_sandbox.guardrail_calls import answer_guardrail_call, clear_guardrail_state
 from runbook_sandbox.not_implemented import (
     ServiceNotInMoto,
@@ -350,6 +351,7 @@ def build_app() -> SandboxApp:
 
     patch_moto_for_new_accounts()
     enforce_aws_rules()
+    remove_reserved_roles_on_deletion()  # a teardown leaves no AWSReservedSSO_* role, as on AWS
     return SandboxApp(DomainDispatcherApplication(create_moto_app))
 
 
