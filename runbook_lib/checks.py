@@ -146,6 +146,7 @@ _DEV = "04_create_developer_user"
 _CLI = "05_configure_aws_cli"
 _SIGN_IN = "06_verify_developer_access"
 _GUARDRAILS = "07_set_guardrails"
+_TEARDOWN = "99_teardown"
 
 REGISTRY: dict[str, CheckMetadata] = _entries(
     # Root (step 01)
@@ -429,5 +430,12 @@ REGISTRY: dict[str, CheckMetadata] = _entries(
         "permission set on that member account (IAM Identity Center > AWS accounts > it > Assign users or groups). "
         "CIS AWS Foundations v7.0, 2.1.3 (no v3.0 item).",
         _IDC,
+    ),
+    # The teardown (step 99)
+    CheckMetadata(
+        "runbook_created_resources_removed", "Nothing the runbook created is left", "low",
+        "Run step 99 with `confirm` set to 'delete <account id>' (headless) or type it in the notebook; a thing "
+        "still there after that is named in its row: delete it by hand in its console.",
+        _TEARDOWN,
     ),
 )

@@ -16,8 +16,9 @@ from typing import Any, Callable
 import pytest
 
 import runbook_lib.steps
+from runbook_lib.ledger import Ledger
 from runbook_lib.plan import ACTIONS, API_ACTIONS, CONSOLE, Plan
-from runbook_lib.steps import access, checklist, developer_access, guardrails, identity_center, secure_root, status
+from runbook_lib.steps import access, checklist, developer_access, guardrails, identity_center, secure_root, status, teardown
 from runbook_lib.steps.guardrails.verify import GUARDRAILS_CHECKLIST
 from runbook_lib.target import CallerIdentity
 
@@ -35,6 +36,7 @@ APPLIERS_OF_FILE: dict[str, dict[str, Any]] = {
     "status.py": access.APPLIERS,  # its "left to do" for step 04 is what 04's notebook applies
     "guardrails/plan.py": guardrails.APPLIERS,
     "guardrails/plan_hardening.py": guardrails.APPLIERS,
+    "teardown/plan.py": teardown.APPLIERS,
 }
 """Which appliers make the changes that each planning file writes."""
 
@@ -187,16 +189,23 @@ def guardrails_plans() -> list[tuple[Plan, dict[str, Any]]]:
             (guardrails.plan_guardrails(drift, spec), guardrails.APPLIERS)]
 
 
+def teardown_plans() -> list[tuple[Plan, dict[str, Any]]]:
+    """Return step 99's plan over one thing of every kind it deletes."""
+    found = tuple(teardown.Found(f"{kind}.x", kind, "x", "x") for kind in teardown.plan.DELETES)
+    inventory = teardown.TeardownInventory(CALLER.account_id, "us-east-1", found, ())
+    return [(teardown.plan_teardown(inventory, Ledger(CALLER.account_id, Path("unused"))), teardown.APPLIERS)]
+
+
 def test_planners_over_representative_states_emit_only_what_can_be_applied_or_played() -> None:
     console_steps = set(sandbox_console_steps())
     emitted = set()
-    for plan, appliers in representative_plans() + guardrails_plans():
+    for plan, appliers in representative_plans() + guardrails_plans() + teardown_plans():
         assert {change.operation for change in plan.api_changes} <= set(appliers), plan.describe()
         assert {change.operation for change in plan.console_changes} <= console_steps, plan.describe()
         emitted |= {change.operation for change in plan.api_changes}
     # together they reach every applier: none is dead
     assert emitted == (set(access.APPLIERS) | set(identity_center.APPLIERS) | set(developer_access.APPLIERS)
-                       | set(guardrails.APPLIERS))
+                       | set(guardrails.APPLIERS) | set(teardown.APPLIERS))
 
 
 # --- every public function that reaches AWS translates AWS's errors ---------------------------
