@@ -13,7 +13,7 @@ A bucket of the chosen name that exists and is not the runbook's (no tag, not in
 from __future__ import annotations
 
 from runbook_lib.audit.collect_hardening import PUBLIC_ACCESS_BLOCK_KEYS
-from runbook_lib.audit.facts import BucketFacts, TrailFacts
+from runbook_lib.audit.facts import BucketFacts
 from runbook_lib.audit.judge_guardrails import is_cloudtrail_only_policy
 from runbook_lib.ledger import is_runbook_tagged
 from runbook_lib.plan import CONFLICT, CREATE, NO_OP, UPDATE, Change
@@ -142,7 +142,3 @@ def plan_access_analyzer(state: GuardrailsState, name: str) -> list[Change]:
         "create_access_analyzer", after={"type": "ACCOUNT"},
     )]
 
-
-def trail_of(state: GuardrailsState, name: str) -> TrailFacts | None:
-    """Return the trail of this name, or None."""
-    return next((found for found in state.hardening.trails or () if found.name == name), None)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from runbook_lib.errors import InputError
 from runbook_lib.validate import guardrails as rules
-from runbook_lib.validate import validate_display_text
 
 STEP_ID = "07_set_guardrails"
 COMPARISON, THRESHOLD_TYPE = "GREATER_THAN", "PERCENTAGE"
@@ -199,7 +198,3 @@ def build_guardrails_spec(
     )
     return GuardrailsSpec(budget, anomaly, contact, hardening)
 
-
-def validate_contact_person(name: str) -> str:
-    """Return a contact's name checked as a person's display name (used for the sandbox's example)."""
-    return validate_display_text(name, field="security_contact_name")
