@@ -272,9 +272,9 @@ def test_block_public_access_ebs_encryption_and_access_analyzer() -> None:
 # --- the whole verdict ----------------------------------------------------------------------------------
 
 
-def facts(identity: IdentityFacts, costs: CostFacts, hardening: HardeningFacts = HardeningFacts()) -> AccountFacts:
+def facts(identity: IdentityFacts, costs: CostFacts, hardening: HardeningFacts | None = None) -> AccountFacts:
     """Return an account's facts."""
-    return AccountFacts(ACCOUNT, "us-east-1", NOW.isoformat(), identity, costs, hardening)
+    return AccountFacts(ACCOUNT, "us-east-1", NOW.isoformat(), identity, costs, hardening or HardeningFacts())
 
 
 SECURE_COSTS = CostFacts((BUDGET,), (MONITOR,), (SUBSCRIPTION,), CONTACT)

@@ -196,7 +196,7 @@ def write_report(report: AuditReport, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     contents = (render_html(report), render_csv(report), render_json(report))
     written = []
-    for name, text in zip(REPORT_FILES, contents):
+    for name, text in zip(REPORT_FILES, contents, strict=True):
         path = folder / name
         path.write_text(text, encoding="utf-8")
         written.append(path)

@@ -22,10 +22,10 @@ import botocore.exceptions
 from runbook_lib.audit.clients import global_client
 from runbook_lib.audit.collect_costs import collect_anomaly_detection, collect_budgets
 from runbook_lib.audit.collect_hardening import collect_analyzers, collect_bucket, collect_trails
-from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
+from runbook_lib.aws import AwsContext, error_code, translating_aws_errors
 from runbook_lib.ledger import RESOURCE, Ledger, is_runbook_tagged
 from runbook_lib.steps import addresses
-from runbook_lib.steps.identity_center import IdentityCenterInstance, read_instance, read_organization
+from runbook_lib.steps.identity_center import IdentityCenterInstance
 from runbook_lib.target import CallerIdentity
 
 PERMISSION_SET_MARK = "created by the runbook"
