@@ -23,6 +23,8 @@ class Series:
 
 TICKS = 4
 """Gridlines above the axis."""
+MIN_PLOT_WIDTH = 360
+"""The bars' area keeps at least this width; a long legend makes the picture wider instead."""
 
 
 def nice_maximum(value: float, *, whole: bool) -> float:
@@ -61,7 +63,9 @@ def stacked_bar_chart(
         series: The stacked parts, bottom to top; each has one value per category.
         unit: Written after the axis maximum and the totals (``USD``).
     """
-    left, right, top, bottom, legend_width = 48, 16, 32, 44, 150
+    left, right, top, bottom = 48, 16, 32, 44
+    legend_width = max(110, 36 + 7 * max((len(part.label) for part in series), default=0))  # ~7 px a character
+    width = max(width, left + right + MIN_PLOT_WIDTH + legend_width)
     plot_width = width - left - right - legend_width
     plot_height = height - top - bottom
     totals = [sum(part.values[index] for part in series) for index in range(len(categories))]
