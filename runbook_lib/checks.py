@@ -145,6 +145,8 @@ _ADMIN = "03_create_admin_user"
 _DEV = "04_create_developer_user"
 _CLI = "05_configure_aws_cli"
 _SIGN_IN = "06_verify_developer_access"
+_GUARDRAILS = "07_set_guardrails"
+_TEARDOWN = "99_teardown"
 
 REGISTRY: dict[str, CheckMetadata] = _entries(
     # Root (step 01)
@@ -320,5 +322,138 @@ REGISTRY: dict[str, CheckMetadata] = _entries(
         "iam_role_session_cannot_call_other_services", "A real call as the role to IAM or an unchosen service is refused", "high",
         "Apply step 04's plan: it removes policies that were not asked for.",
         _DEV,
+    ),
+    # Guardrails (step 07): the bill, the security contact, the console-only billing switches
+    CheckMetadata(
+        "budgets_budget_limit_matches", "The runbook's budget is a monthly cost budget with the limit asked for",
+        "medium",
+        "Apply step 07's plan, or Billing and Cost Management > Budgets > the budget > Edit (period Monthly, "
+        "budget type Cost, the amount).",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "budgets_budget_email_alerts_configured", "A cost budget emails someone before the bill surprises them",
+        "high",
+        "Apply step 07's plan, or Billing and Cost Management > Budgets > Create budget > Monthly cost budget, "
+        "with email recipients (aws budgets create-budget --account-id <id> --budget ... "
+        "--notifications-with-subscribers ...).",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "ce_anomaly_monitor_services_exists", "Cost anomaly detection watches AWS services", "medium",
+        "Apply step 07's plan, or Billing and Cost Management > Cost Anomaly Detection > Cost monitors > Create "
+        "monitor > AWS services.",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "ce_anomaly_subscription_email_configured", "Cost anomalies are emailed daily or weekly", "medium",
+        "Apply step 07's plan, or Cost Anomaly Detection > Alert subscriptions > Create subscription: Daily "
+        "summaries, an email recipient, a threshold (aws ce create-anomaly-subscription with ThresholdExpression).",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "account_security_contact_information_is_registered", "AWS knows whom to tell about a security issue",
+        "medium",
+        "Apply step 07's plan, or the account menu > Account > Alternate contacts > Edit > Security contact "
+        "(aws account put-alternate-contact --alternate-contact-type SECURITY ..., without --account-id).",
+        _GUARDRAILS, cis="1.2", prowler_id="account_security_contact_information_is_registered",
+    ),
+    CheckMetadata(
+        "billing_iam_access_activated", "IAM users and roles may see billing information", "medium",
+        "As root: account menu > Account > 'IAM user and role access to Billing information' > Edit > "
+        "'Activate IAM Access' > Update; then tick it in step 07 (or list billing_access in `confirmed`).",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "freetier_usage_alerts_enabled", "AWS emails when Free Tier usage nears its limits", "low",
+        "Billing and Cost Management > Billing preferences > Alert preferences > Edit > 'AWS Free Tier alerts' > "
+        "Update; then tick it in step 07 (or list free_tier_alerts in `confirmed`).",
+        _GUARDRAILS,
+    ),
+    # Optional hardening (step 07, when chosen; judged by the audit too)
+    CheckMetadata(
+        "cloudtrail_multi_region_enabled", "A multi-region CloudTrail trail is logging", "high",
+        "Run step 07 with cloudtrail=True, or CloudTrail > Trails > Create trail (every region, a new S3 bucket), "
+        "and make sure it is logging (aws cloudtrail start-logging --name <trail>).",
+        _GUARDRAILS, cis="3.1", prowler_id="cloudtrail_multi_region_enabled",
+    ),
+    CheckMetadata(
+        "cloudtrail_log_file_validation_enabled", "The trail validates its log files", "medium",
+        "Run step 07 with cloudtrail=True, or aws cloudtrail update-trail --name <trail> --enable-log-file-validation.",
+        _GUARDRAILS, cis="3.2", prowler_id="cloudtrail_log_file_validation_enabled",
+    ),
+    CheckMetadata(
+        "s3_bucket_policy_cloudtrail_only", "Only CloudTrail may write to the trail's bucket", "medium",
+        "Apply step 07's plan (for the runbook's bucket), or S3 > the bucket > Permissions > Bucket policy: allow "
+        "only the service cloudtrail.amazonaws.com (s3:GetBucketAcl, s3:PutObject with aws:SourceArn).",
+        _GUARDRAILS,
+    ),
+    CheckMetadata(
+        "s3_account_level_public_access_blocks", "S3 Block Public Access is on for the whole account", "medium",
+        "Run step 07 with s3_block_public_access=True, or S3 > Block Public Access settings for this account > "
+        "Edit > tick all four (aws s3control put-public-access-block --account-id <id> ...).",
+        _GUARDRAILS, cis="2.1.4", prowler_id="s3_account_level_public_access_blocks",
+    ),
+    CheckMetadata(
+        "ec2_ebs_default_encryption", "New EBS volumes are encrypted by default in the region", "medium",
+        "Run step 07 with ebs_encryption_by_default=True, or EC2 (in that region) > Settings > Data protection and "
+        "security > EBS encryption > Manage > Enable (aws ec2 enable-ebs-encryption-by-default --region <region>).",
+        _GUARDRAILS, cis="2.2.1", prowler_id="ec2_ebs_default_encryption",
+    ),
+    CheckMetadata(
+        "accessanalyzer_analyzer_enabled", "IAM Access Analyzer watches for external access", "medium",
+        "Run step 07 with access_analyzer=True, or IAM > Access analyzer > Create analyzer (external access, "
+        "zone of trust: this account).",
+        _GUARDRAILS, cis="1.20", prowler_id="accessanalyzer_enabled",
+    ),
+    # The audit (step 08): who can act in the account
+    CheckMetadata(
+        "sso_admin_principal_assigned", "A person holds AdministratorAccess on the account through Identity Center",
+        "high",
+        "Run step 03 (the Admin user with the AdministratorAccess permission set on this account), or IAM Identity "
+        "Center > AWS accounts > the account > Assign users or groups.",
+        _ADMIN,
+    ),
+    CheckMetadata(
+        "sso_developer_permission_set_no_admin_policy", "The developer's permission set grants no administrator rights",
+        "high",
+        "Run step 04 with only the services the developer uses (it detaches what was not asked for), or IAM "
+        "Identity Center > Permission sets > the set > detach AdministratorAccess / IAMFullAccess and remove a '*' "
+        "inline policy.",
+        _DEV,
+    ),
+    CheckMetadata(
+        "iam_aws_attached_policy_no_administrative_privileges", "Full administrative rights are attached only where "
+        "the runbook means them", "high",
+        "Give administrators the Admin's permission set (step 03) and detach AdministratorAccess elsewhere: aws iam "
+        "detach-role-policy / detach-user-policy / detach-group-policy --policy-arn "
+        "arn:aws:iam::aws:policy/AdministratorAccess, or remove it from the permission set in IAM Identity Center.",
+        _DEV, cis="1.16", prowler_id="iam_aws_attached_policy_no_administrative_privileges",
+    ),
+    CheckMetadata(
+        "iam_user_mfa_enabled_console_access", "Every IAM user with a console password has MFA", "high",
+        "Move the person to Identity Center (steps 03 and 04) and delete the IAM user, or IAM > Users > the user > "
+        "Security credentials > Assign MFA device.",
+        _ADMIN, cis="1.10", prowler_id="iam_user_mfa_enabled_console_access",
+    ),
+    CheckMetadata(
+        "iam_rotate_access_key_90_days", "No active IAM access key is older than 90 days", "medium",
+        "Use the SSO profiles of step 05 instead of keys, then IAM > Users > the user > Security credentials > "
+        "Deactivate and delete the key (or create a new one and delete the old).",
+        _CLI, cis="1.14", prowler_id="iam_rotate_access_key_90_days",
+    ),
+    CheckMetadata(
+        "organizations_management_account_no_workloads", "The management account runs no workloads", "medium",
+        "AWS Organizations > AWS accounts > Add an AWS account > Create an AWS account; then give the developer's "
+        "permission set on that member account (IAM Identity Center > AWS accounts > it > Assign users or groups). "
+        "CIS AWS Foundations v7.0, 2.1.3 (no v3.0 item).",
+        _IDC,
+    ),
+    # The teardown (step 99)
+    CheckMetadata(
+        "runbook_created_resources_removed", "Nothing the runbook created is left", "low",
+        "Run step 99 with `confirm` set to 'delete <account id>' (headless) or type it in the notebook; a thing "
+        "still there after that is named in its row: delete it by hand in its console.",
+        _TEARDOWN,
     ),
 )

@@ -49,6 +49,8 @@ from urllib.parse import parse_qs
 from runbook_sandbox import oidc, permissions, portal
 from runbook_sandbox.aws_rules import enforce_aws_rules
 from runbook_sandbox.calls import identify_call
+from runbook_sandbox.deprovisioning import remove_reserved_roles_on_deletion
+from runbook_sandbox.guardrail_calls import answer_guardrail_call, clear_guardrail_state
 from runbook_sandbox.not_implemented import ServiceNotInMoto, is_missing_route, not_implemented_answer
 from runbook_sandbox.console import (
     STATE,
@@ -183,6 +185,9 @@ class SandboxApp:
         refused = permissions.authorize(environ, form, default_account_id())
         if refused is not None:
             return answer_with(start_response, refused)
+        guardrail = answer_guardrail_call(environ, default_account_id())  # steps 07-99's calls moto lacks
+        if guardrail is not None:  # after the access control: these calls are granted as any other
+            return answer_with(start_response, guardrail)
         simulated = answer_simulation(environ)
         if simulated is not None:
             status, xml = simulated
@@ -334,6 +339,7 @@ def clear_sandbox_state() -> None:
     """
     STATE.clear()
     oidc.SIGN_IN.clear()
+    clear_guardrail_state()
 
 
 def reset_everything(seed: str | None) -> dict[str, Any]:
@@ -381,6 +387,7 @@ def build_app() -> SandboxApp:
 
     patch_moto_for_new_accounts()
     enforce_aws_rules()
+    remove_reserved_roles_on_deletion()  # a teardown leaves no AWSReservedSSO_* role, as on AWS
     return SandboxApp(DomainDispatcherApplication(create_moto_app))
 
 

@@ -3,7 +3,8 @@
 - committed notebooks carry no outputs;
 - one ``parameters`` cell, whose names papermill sees exactly as Python does, with the common ones;
 - every reference in ``tests/notebooks`` has its notebook's cells (else: ``make reference``);
-- every notebook opens the same way and is named ``NN_verb_object.ipynb``, NN from 00 on;
+- every notebook opens the same way and is named ``NN_verb_object.ipynb``, NN from 00 on (and 99,
+  the teardown, last);
 - notebooks are glue: no class, no long function, nothing nbval runs differently from JupyterLab.
 """
 
@@ -35,6 +36,9 @@ COMMON_PARAMETERS = (
 )
 OPENING_SECTIONS = ("Goal", "Prerequisites", "What changes", "How to undo")
 MAX_FUNCTION_LINES = 15
+TEARDOWN_NUMBER, TEARDOWN_NAME = 99, "99_teardown.ipynb"
+"""The teardown runs after every step, however many there are: it alone is numbered out of the row,
+and named by its one word."""
 REGENERATE = "run `make reference` (python tests/make_reference_notebooks.py) and commit tests/notebooks/"
 
 
@@ -211,13 +215,15 @@ def test_reference_is_stripped_of_run_metadata(reference: Path) -> None:
 # (d) the house shape ------------------------------------------------------------------------------
 
 def test_notebooks_are_named_and_numbered_from_00() -> None:
-    misnamed = [path.name for path in NOTEBOOKS if not NAME_PATTERN.fullmatch(path.name)]
+    misnamed = [path.name for path in NOTEBOOKS if not NAME_PATTERN.fullmatch(path.name) and path.name != TEARDOWN_NAME]
     assert not misnamed, f"notebooks not named NN_verb_object.ipynb (lower case, digits, underscores): {misnamed}"
-    numbers = [int(NAME_PATTERN.fullmatch(path.name)["number"]) for path in NOTEBOOKS]
-    assert numbers == list(range(len(NOTEBOOKS))), (
-        f"notebook numbers must run 00, 01, 02, ... without gaps or repeats; found "
-        f"{[path.name for path in NOTEBOOKS]}"
+    numbers = [int(path.name[:2]) for path in NOTEBOOKS]
+    steps = [number for number in numbers if number != TEARDOWN_NUMBER]
+    assert steps == list(range(len(steps))), (
+        f"notebook numbers must run 00, 01, 02, ... without gaps or repeats (and 99, the teardown, last); "
+        f"found {[path.name for path in NOTEBOOKS]}"
     )
+    assert numbers.count(TEARDOWN_NUMBER) <= 1
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_ids(NOTEBOOKS))

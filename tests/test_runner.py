@@ -90,11 +90,23 @@ def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothin
     assert identity["status"] == "PASS" and ":assumed-role/AWSReservedSSO_DeveloperAccess_" in identity["detail"]
     assert identity["detail"].endswith("/ada-developer.")
 
+    # The audit ends the run with every check PASS or ACCEPTED, and its report in the run's folder.
+    audit = json.loads((run_dir / "audit-checks.json").read_text(encoding="utf-8"))
+    assert {check["status"] for check in audit["checks"]} == {"PASS", "ACCEPTED"}, audit["summary"]
+    assert (run_dir / "audit-report.html").exists() and (run_dir / "audit-checks.csv").exists()
+    # Headless without `confirm`, the teardown shows its plan and deletes nothing.
+    assert any(change["change"]["actions"] == ["delete"] for change in by_step["99_teardown"]["planned"])
+    assert by_step["99_teardown"]["applied"] == [] and by_step["99_teardown"]["write_calls"] == 0
+    assert len(client(sandbox, "sso-admin").list_permission_sets(
+        InstanceArn=client(sandbox, "sso-admin").list_instances()["Instances"][0]["InstanceArn"])["PermissionSets"]) == 2
+
     second, rerun_dir = run_runner(tmp_path / "rerun")
     assert second.returncode == 0, second.stdout + second.stderr
     for step in read_summary(rerun_dir)["steps"]:
         report = step["report"]
-        assert report["planned"] == [] and report["applied"] == [], step["step"]
+        if step["step"] != "99_teardown":  # the teardown's plan is its deletions, shown every time
+            assert report["planned"] == [], step["step"]
+        assert report["applied"] == [], step["step"]
         assert report["write_calls"] == 0, (step["step"], report["calls"])
         assert report["read_calls"] > 0 and report["verified"] is True
 

@@ -25,10 +25,9 @@ UNIMPLEMENTED_CALLS = [
     ("iam", "generate_service_last_accessed_details", {"Arn": f"arn:aws:iam::{ACCOUNT_ID}:user/x"},
      "iam:GenerateServiceLastAccessedDetails"),  # query
     ("ec2", "describe_capacity_reservation_fleets", {}, "ec2:DescribeCapacityReservationFleets"),  # ec2
-    ("budgets", "describe_subscribers_for_notification", {
-        "AccountId": ACCOUNT_ID, "BudgetName": "monthly",
-        "Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 1},
-    }, "budgets:DescribeSubscribersForNotification"),
+    # (the sandbox answers budgets:DescribeSubscribersForNotification itself: guardrail_calls)
+    ("budgets", "describe_budget_actions_for_account", {"AccountId": ACCOUNT_ID},
+     "budgets:DescribeBudgetActionsForAccount"),
     ("account", "get_contact_information", {}, "account:GetContactInformation"),  # rest-json; moto: no route
     ("lambda", "get_runtime_management_config", {"FunctionName": "f"}, "lambda:GetRuntimeManagementConfig"),
     ("route53", "list_cidr_collections", {}, "route53:ListCidrCollections"),  # rest-xml

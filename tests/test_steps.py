@@ -16,8 +16,10 @@ from typing import Any, Callable
 import pytest
 
 import runbook_lib.steps
+from runbook_lib.ledger import Ledger
 from runbook_lib.plan import ACTIONS, API_ACTIONS, CONSOLE, Plan
-from runbook_lib.steps import access, checklist, developer_access, identity_center, secure_root, status
+from runbook_lib.steps import access, checklist, developer_access, guardrails, identity_center, secure_root, status, teardown
+from runbook_lib.steps.guardrails.verify import GUARDRAILS_CHECKLIST
 from runbook_lib.target import CallerIdentity
 
 STEPS_FOLDER = Path(runbook_lib.steps.__file__).parent
@@ -32,6 +34,9 @@ APPLIERS_OF_FILE: dict[str, dict[str, Any]] = {
     "developer_access.py": developer_access.APPLIERS,
     "secure_root.py": {},  # console steps only
     "status.py": access.APPLIERS,  # its "left to do" for step 04 is what 04's notebook applies
+    "guardrails/plan.py": guardrails.APPLIERS,
+    "guardrails/plan_hardening.py": guardrails.APPLIERS,
+    "teardown/plan.py": teardown.APPLIERS,
 }
 """Which appliers make the changes that each planning file writes."""
 
@@ -118,6 +123,12 @@ def test_every_checklist_item_is_a_step_the_sandbox_plays() -> None:
     assert {item.sandbox_step for item in checklist.ADMIN_CHECKLIST} <= set(sandbox_console_steps())
 
 
+def test_every_guardrails_checklist_item_is_a_switch_the_sandbox_plays() -> None:
+    from runbook_sandbox.account_services import CONSOLE_SWITCHES
+
+    assert {item.sandbox_step for item in GUARDRAILS_CHECKLIST} == set(CONSOLE_SWITCHES)
+
+
 CALLER = CallerIdentity("123456789012", "arn:aws:sts::123456789012:user/moto", "AIDAEXAMPLE")
 INSTANCE = identity_center.IdentityCenterInstance(
     "arn:aws:sso:::instance/ssoins-0000000000000000", "d-0000000000", CALLER.account_id, "ACTIVE")
@@ -155,15 +166,49 @@ def representative_plans() -> list[tuple[Plan, dict[str, Any]]]:
     ]
 
 
+def guardrails_plans() -> list[tuple[Plan, dict[str, Any]]]:
+    """Return step 07's plans over a new account and over drift of everything it makes."""
+    from runbook_lib.audit import facts
+
+    spec = guardrails.build_guardrails_spec(
+        account_id=CALLER.account_id, budget_name="b", budget_limit_usd=20, budget_alerts=["ACTUAL>80", "ACTUAL>100"],
+        alert_emails=["ada@example.com"], alert_sns_topic_arn="", anomaly_monitor_name="m", anomaly_subscription_name="s",
+        anomaly_threshold_usd=10, security_contact_name="Ada", security_contact_title="Owner",
+        security_contact_email="ada@example.com", security_contact_phone="+1 555 0100", cloudtrail=True, trail_name="trail",
+        s3_block_public_access=True, ebs_encryption_by_default=True, access_analyzer=True, analyzer_name="a",
+    )
+    new = guardrails.GuardrailsState(CALLER.account_id, "us-east-1", facts.CostFacts(), facts.HardeningFacts(
+        trails=(), public_access_block={}, ebs_encryption={"us-east-1": False}, analyzers=()))
+    monitor = facts.AnomalyMonitorFacts("arn:m", "m", "DIMENSIONAL", "SERVICE")
+    bucket = facts.BucketFacts(spec.hardening.bucket_name, True, tags={"managed-by": "aws-guided-runbook"})
+    drift = dataclasses.replace(new, costs=facts.CostFacts(
+        budgets=(facts.BudgetFacts("b", "COST", "MONTHLY", "5", "USD", (
+            facts.BudgetNotificationFacts("ACTUAL", "GREATER_THAN", "80", "PERCENTAGE", ("old@example.com",)),)),),
+        monitors=(monitor,),
+        subscriptions=(facts.AnomalySubscriptionFacts("arn:s", "s", ("arn:m",), "WEEKLY", ("ada@example.com",)),),
+    ), hardening=dataclasses.replace(new.hardening, trail_buckets=(bucket,), trails=(
+        facts.TrailFacts("trail", "arn:t", "us-east-1", bucket.name, False, False, False),)))
+    return [(guardrails.plan_guardrails(new, spec), guardrails.APPLIERS),
+            (guardrails.plan_guardrails(drift, spec), guardrails.APPLIERS)]
+
+
+def teardown_plans() -> list[tuple[Plan, dict[str, Any]]]:
+    """Return step 99's plan over one thing of every kind it deletes."""
+    found = tuple(teardown.Found(f"{kind}.x", kind, "x", "x") for kind in teardown.plan.DELETES)
+    inventory = teardown.TeardownInventory(CALLER.account_id, "us-east-1", found, ())
+    return [(teardown.plan_teardown(inventory, Ledger(CALLER.account_id, Path("unused"))), teardown.APPLIERS)]
+
+
 def test_planners_over_representative_states_emit_only_what_can_be_applied_or_played() -> None:
     console_steps = set(sandbox_console_steps())
     emitted = set()
-    for plan, appliers in representative_plans():
+    for plan, appliers in representative_plans() + guardrails_plans() + teardown_plans():
         assert {change.operation for change in plan.api_changes} <= set(appliers), plan.describe()
         assert {change.operation for change in plan.console_changes} <= console_steps, plan.describe()
         emitted |= {change.operation for change in plan.api_changes}
     # together they reach every applier: none is dead
-    assert emitted == set(access.APPLIERS) | set(identity_center.APPLIERS) | set(developer_access.APPLIERS)
+    assert emitted == (set(access.APPLIERS) | set(identity_center.APPLIERS) | set(developer_access.APPLIERS)
+                       | set(guardrails.APPLIERS) | set(teardown.APPLIERS))
 
 
 # --- every public function that reaches AWS translates AWS's errors ---------------------------

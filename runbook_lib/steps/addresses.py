@@ -179,3 +179,71 @@ def title_of(address_text: str) -> str:
     if kind in _NAMED_BY_ACCOUNT or not name:
         return title
     return f"{title} ({name})"
+# --- guardrails, the audit and the teardown (steps 07, 08, 99) ---------------------------------
+# runbook_lib.audit.addresses names the same resources for the audit (which sits below the steps);
+# tests/test_audit_judge.py checks that the functions of one name agree.
+
+
+def budget_address(name: str) -> str:
+    """Return the address of a budget."""
+    return address("budgets_budget", name)
+
+
+def budget_notification_address(budget_name: str, alert: str) -> str:
+    """Return the address of one alert of a budget (``ACTUAL>80``)."""
+    return address("budgets_notification", f"{budget_name}[{alert}]")
+
+
+def anomaly_monitor_address(name: str) -> str:
+    """Return the address of a cost anomaly monitor."""
+    return address("ce_anomaly_monitor", name)
+
+
+def anomaly_subscription_address(name: str) -> str:
+    """Return the address of a cost anomaly alert subscription."""
+    return address("ce_anomaly_subscription", name)
+
+
+def alternate_contact_address(contact_type: str) -> str:
+    """Return the address of an alternate contact of the account (``SECURITY``)."""
+    return address("account_alternate_contact", contact_type)
+
+
+def console_setting_address(setting: str, account_id: str) -> str:
+    """Return the address of a switch only the console has (``billing_iam_access``)."""
+    return address(setting, account_id)
+
+
+def account_plan_address(account_id: str) -> str:
+    """Return the address of the account's plan (Free or Paid)."""
+    return address("freetier_account_plan", account_id)
+
+
+def trail_address(name: str) -> str:
+    """Return the address of a CloudTrail trail."""
+    return address("cloudtrail_trail", name)
+
+
+def bucket_address(name: str) -> str:
+    """Return the address of an S3 bucket."""
+    return address("s3_bucket", name)
+
+
+def account_public_access_block_address(account_id: str) -> str:
+    """Return the address of the account-level S3 Block Public Access."""
+    return address("s3_account_public_access_block", account_id)
+
+
+def ebs_encryption_address(region: str) -> str:
+    """Return the address of EBS encryption by default in one region."""
+    return address("ec2_ebs_encryption_by_default", region)
+
+
+def analyzer_address(name: str) -> str:
+    """Return the address of an IAM Access Analyzer analyzer."""
+    return address("accessanalyzer_analyzer", name)
+
+
+def ledger_address(account_id: str) -> str:
+    """Return the address of the runbook's ledger of what it created in an account."""
+    return address("runbook_ledger", account_id)

@@ -1,0 +1,167 @@
+"""Find what the runbook created, and only that: from its ledger, its tags and its own marks.
+
+A resource is the runbook's when the ledger names it (step 07 writes each one down), when it
+carries the runbook's tag (``managed-by: aws-guided-runbook``), or, for what Identity Center
+cannot tag, when it bears the runbook's mark: permission sets whose description says "created by
+the runbook" (steps 03 and 04 write it), groups described "Created by the runbook", and the users
+those steps name (``Admin``, ``<name>-developer``) that hold such a set or belong to such a group.
+Anything else, a budget or a user made by hand beside them, is never in the inventory.
+
+The runbook's own way in is kept: when it acts through an Identity Center role (the Admin's
+profile), that permission set, its assignments and the user signed in stay, since deleting them
+would cut the teardown off half-way; the plan says how to remove them last, by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import botocore.exceptions
+
+from runbook_lib.audit.clients import global_client
+from runbook_lib.audit.collect_costs import collect_anomaly_detection, collect_budgets
+from runbook_lib.audit.collect_hardening import collect_analyzers, collect_bucket, collect_trails
+from runbook_lib.aws import AwsContext, error_code, translating_aws_errors
+from runbook_lib.ledger import RESOURCE, Ledger, is_runbook_tagged
+from runbook_lib.steps import addresses
+from runbook_lib.steps.identity_center import IdentityCenterInstance
+from runbook_lib.target import CallerIdentity
+
+PERMISSION_SET_MARK = "created by the runbook"
+GROUP_MARK = "Created by the runbook"
+DEVELOPER_SUFFIX = "-developer"
+ASSUMED_ROLE = re.compile(r":assumed-role/AWSReservedSSO_(?P<permission_set>.+)_[0-9a-f]{16}/(?P<session>[^/]+)$")
+
+
+@dataclass(frozen=True)
+class Found:
+    """One thing of the runbook's to delete.
+
+    Attributes:
+        address: The plan's address of it.
+        kind: What it is, as the appliers name it (``sso_permission_set``, ``budgets_budget``...).
+        resource_id: What AWS deletes it by (a name, an id or an ARN).
+        name: Its name, for sentences.
+        region: Where it lives ("" for global ones).
+        detail: A sentence of what goes with it.
+        extra: The other ids its deletion needs (a permission set's ARN, a principal's id).
+    """
+
+    address: str
+    kind: str
+    resource_id: str
+    name: str
+    region: str = ""
+    detail: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str) -> str:
+        """Return one of ``extra``."""
+        return dict(self.extra)[key]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Something the teardown leaves as it is, and why (with how to remove it by hand)."""
+
+    address: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TeardownInventory:
+    """What the teardown found, in the order it deletes it, and what it keeps."""
+
+    account_id: str
+    region: str
+    found: tuple[Found, ...]
+    kept: tuple[Kept, ...]
+    instance: IdentityCenterInstance | None = None
+
+
+def acting_through(caller: CallerIdentity | None) -> tuple[str, str]:
+    """Return the permission set and user name the runbook acts through, or ("", "")."""
+    matched = ASSUMED_ROLE.search(caller.arn) if caller is not None else None
+    return (matched["permission_set"], matched["session"]) if matched else ("", "")
+
+
+def runbooks_own(ledger: Ledger, address: str, tags: dict[str, str] | None = None) -> bool:
+    """Return True when the ledger names ``address`` or ``tags`` carry the runbook's mark."""
+    entry = ledger.get(address)
+    return (entry is not None and entry.kind == RESOURCE) or is_runbook_tagged(tags or {})
+
+
+@translating_aws_errors
+def budget_tags(ctx: AwsContext, account_id: str, name: str) -> dict[str, str]:
+    """Return a budget's tags ({} where the service keeps none).
+
+    IAM actions: ``budgets:ListTagsForResource``.
+    """
+    try:
+        listed = global_client(ctx, "budgets").list_tags_for_resource(
+            ResourceARN=f"arn:aws:budgets::{account_id}:budget/{name}")["ResourceTags"]
+    except botocore.exceptions.ClientError as error:
+        if error_code(error) in ("NotFoundException", "ResourceNotFoundException"):
+            return {}
+        raise
+    return {tag["Key"]: tag["Value"] for tag in listed}
+
+
+@translating_aws_errors
+def anomaly_tags(ctx: AwsContext, arn: str) -> dict[str, str]:
+    """Return a cost anomaly monitor's or subscription's tags.
+
+    IAM actions: ``ce:ListTagsForResource``.
+    """
+    listed = global_client(ctx, "ce").list_tags_for_resource(ResourceArn=arn)["ResourceTags"]
+    return {tag["Key"]: tag["Value"] for tag in listed}
+
+
+@translating_aws_errors
+def find_cost_resources(ctx: AwsContext, account_id: str, ledger: Ledger) -> list[Found]:
+    """Return the runbook's anomaly subscriptions, monitors and budgets (that order: a monitor
+    goes after the subscriptions on it).
+
+    IAM actions: those of ``collect_anomaly_detection`` and ``collect_budgets``,
+    ``ce:ListTagsForResource``, ``budgets:ListTagsForResource``.
+    """
+    monitors, subscriptions = collect_anomaly_detection(ctx)
+    found = [Found(addresses.anomaly_subscription_address(entry.name), "ce_anomaly_subscription", entry.arn, entry.name,
+                   detail="The daily email of cost anomalies stops.")
+             for entry in subscriptions if runbooks_own(ledger, addresses.anomaly_subscription_address(entry.name),
+                                                        anomaly_tags(ctx, entry.arn))]
+    found += [Found(addresses.anomaly_monitor_address(entry.name), "ce_anomaly_monitor", entry.arn, entry.name,
+                    detail="Cost Anomaly Detection stops watching AWS services.")
+              for entry in monitors if runbooks_own(ledger, addresses.anomaly_monitor_address(entry.name),
+                                                    anomaly_tags(ctx, entry.arn))]
+    found += [Found(addresses.budget_address(entry.name), "budgets_budget", entry.name, entry.name,
+                    detail=f"Its {len(entry.notifications)} alert(s) go with it.")
+              for entry in collect_budgets(ctx, account_id)
+              if runbooks_own(ledger, addresses.budget_address(entry.name), budget_tags(ctx, account_id, entry.name))]
+    return found
+
+
+@translating_aws_errors
+def find_hardening_resources(ctx: AwsContext, ledger: Ledger) -> list[Found]:
+    """Return the runbook's trails, their buckets and its analyzers.
+
+    IAM actions: those of ``collect_trails``, ``collect_bucket`` and ``collect_analyzers``.
+    """
+    found: list[Found] = []
+    bucket_names = [entry.resource_id for entry in ledger.entries.values() if entry.address.startswith("s3_bucket.")]
+    for trail in collect_trails(ctx):
+        if runbooks_own(ledger, addresses.trail_address(trail.name), trail.tags):
+            found.append(Found(addresses.trail_address(trail.name), "cloudtrail_trail", trail.name, trail.name, trail.home_region,
+                               "Logging stops; the logs already written go with their bucket."))
+            bucket_names.append(trail.bucket)
+    for name in dict.fromkeys(bucket_names):
+        bucket = collect_bucket(ctx, name)
+        if bucket.exists and bucket.owned and runbooks_own(ledger, addresses.bucket_address(name), bucket.tags):
+            found.append(Found(addresses.bucket_address(name), "s3_bucket", name, name, ctx.region,
+                               "Emptied first: every log file in it is deleted (download them first if you need them)."))
+    found += [Found(addresses.analyzer_address(analyzer.name), "accessanalyzer_analyzer", analyzer.name, analyzer.name,
+                    analyzer.region, "Findings of external access are no longer reported.")
+              for analyzer in collect_analyzers(ctx)
+              if runbooks_own(ledger, addresses.analyzer_address(analyzer.name), analyzer.tags)]
+    return found

@@ -1,0 +1,32 @@
+"""Read the teardown's inventory: Identity Center's resources of steps 03 and 04, step 07's
+guardrails and hardening, and what stays."""
+
+from __future__ import annotations
+
+from runbook_lib.aws import AwsContext, translating_aws_errors
+from runbook_lib.ledger import Ledger
+from runbook_lib.steps.identity_center import read_instance
+from runbook_lib.steps.teardown.identity import find_identity_resources
+from runbook_lib.steps.teardown.inventory import TeardownInventory, find_cost_resources, find_hardening_resources
+from runbook_lib.target import CallerIdentity
+
+
+@translating_aws_errors
+def read_teardown_inventory(
+    ctx: AwsContext, account_id: str, ledger: Ledger, caller: CallerIdentity | None, *, admin_user_name: str = "Admin",
+) -> TeardownInventory:
+    """Return what the runbook created in the account, in the order it can be deleted.
+
+    Assignments go before their permission sets, subscriptions before their monitors, a trail
+    before its bucket.
+
+    IAM actions: ``sso:ListInstances`` and those of ``identity.find_identity_resources``,
+    ``inventory.find_cost_resources`` and ``inventory.find_hardening_resources``.
+    """
+    instance = read_instance(ctx)
+    found, kept = [], []
+    if instance is not None and instance.status == "ACTIVE":
+        found, kept = find_identity_resources(ctx, instance, account_id, ledger, caller, admin_user_name=admin_user_name)
+    found += find_cost_resources(ctx, account_id, ledger)
+    found += find_hardening_resources(ctx, ledger)
+    return TeardownInventory(account_id, ctx.region, tuple(found), tuple(kept), instance)
