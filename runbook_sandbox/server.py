@@ -164,6 +164,10 @@ class SandboxApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
+        if path.startswith("/_sandbox/console/"):  # the billing switches only the console has
+            switch = answer_guardrail_call(environ, default_account_id())
+            if switch is not None:
+                return answer_with(start_response, switch)
         if path == "/_sandbox/device":
             status, headers, page = self.handle_device_page(environ)
             start_response(status, headers)
