@@ -269,6 +269,11 @@ def admin_parameters(view: ConsoleView) -> dict[str, Any]:
             "04_create_developer_user": developer,
             "05_configure_aws_cli": {"developer_name": DEVELOPER["developer_name"], "portal_url": view.portal_url},
             "06_verify_developer_access": {"developer_name": DEVELOPER["developer_name"], "login_timeout_seconds": 120},
+            "07_set_guardrails": {  # a real account has no example values: the person gives them
+                "security_contact_name": f"{ADMIN['given_name']} {ADMIN['family_name']}",
+                "security_contact_email": ADMIN["email"], "security_contact_phone": "+1 555 0100",
+                "confirmed": ["billing_access", "free_tier_alerts"],  # root's console switches, done
+            },
         },
     }
 

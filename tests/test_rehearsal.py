@@ -38,6 +38,7 @@ def test_every_step_after_the_admin_s_sign_in_acts_as_the_admin(rehearsed: Any) 
     assert [step["step"] for step in result.as_admin] == [
         "00_start_here", "01_secure_root_user", "02_enable_identity_center", "03_create_admin_user",
         "04_create_developer_user", "05_configure_aws_cli", "06_verify_developer_access",
+        "07_set_guardrails", "08_audit_account", "99_teardown",
     ]
     for step in result.as_admin:
         assert ADMIN_ROLE_ARN.match(step["report"]["acted_as"]), step["step"]

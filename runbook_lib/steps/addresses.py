@@ -162,6 +162,18 @@ KIND_TITLES = {
     "sso_permission_set_provisioning": "provisioning",
     "sso_token": "sign-in",
     "sts_caller_identity": "caller",
+    "accessanalyzer_analyzer": "IAM Access Analyzer",
+    "account_alternate_contact": "alternate contact",
+    "budgets_budget": "budget",
+    "budgets_notification": "budget alert",
+    "ce_anomaly_monitor": "cost anomaly monitor",
+    "ce_anomaly_subscription": "cost anomaly subscription",
+    "cloudtrail_trail": "CloudTrail trail",
+    "ec2_ebs_encryption_by_default": "EBS encryption by default",
+    "freetier_account_plan": "account plan",
+    "runbook_ledger": "the runbook's ledger",
+    "s3_account_public_access_block": "S3 Block Public Access",
+    "s3_bucket": "S3 bucket",
 }
 """What each kind of address is called in words."""
 
