@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from runbook_lib import widgets
 from runbook_lib.checks import Verification
 from runbook_lib.errors import RunbookError
+from runbook_lib.parameters import check_step_parameters
 from runbook_lib.plan import Plan
 from runbook_lib.step_run import StepReport, StepRun, begin_run
 from runbook_lib.steps import addresses
@@ -326,11 +327,14 @@ def begin_step(
     simulate_console: bool = False,
     summary_file: str = "",
     runs_without_aws: bool = False,
+    parameters: Mapping[str, Any] | None = None,
 ) -> NotebookStep:
     """Validate the parameters, connect, say who the runbook acts as, and start the step's report.
 
     Args:
         runs_without_aws: True for a step that can run with target ``none`` (see ``begin_run``).
+        parameters: The notebook's namespace (``globals()``): every parameter its parameters cell
+            declares is checked here, before the first AWS call, and every problem named at once.
 
     Raises:
         InputError: for a parameter the runbook cannot use (before any AWS call).
@@ -339,6 +343,8 @@ def begin_step(
     """
     show_errors_plainly()
     _EARLIER_FAILURE.clear()  # a new start: a name missing from now on is not an earlier cell's
+    if parameters is not None:
+        check_step_parameters(step, parameters)
     run = begin_run(
         step, target=target, profile=profile, region=region, account_id=account_id,
         headless=headless, apply=apply, simulate_console=simulate_console, summary_file=summary_file,

@@ -180,7 +180,7 @@ def _positive(value: object, field: str) -> object:
 
 
 FIELD_RULES: Mapping[str, Callable[[object, str], object]] = {
-    "target": lambda value, field: validate.validate_target(value, field=field),
+    "target": _non_empty(validate.validate_target),
     "region": _non_empty(validate.validate_region),
     "sso_region": _non_empty(validate.validate_region),
     "account_id": _non_empty(validate.validate_account_id),
@@ -294,3 +294,29 @@ def require_valid_parameters(loaded: Mapping[str, Any], schema: Mapping[str, Map
     problems = check_parameters(loaded, schema)
     if problems:
         raise ParametersError(problems, source=source)
+
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+"""Where the step notebooks (and so the parameter schemas) live."""
+
+
+def check_step_parameters(step: str, values: Mapping[str, Any], *, notebooks_dir: Path = NOTEBOOKS_DIR) -> None:
+    """Refuse a notebook's own parameters that break a rule, all at once, before its first AWS call.
+
+    ``values`` is the notebook's namespace (``globals()``); only the names its parameters cell
+    declares are checked, with the same types and field rules as a parameters file.
+
+    Raises:
+        ParametersError: listing every problem, each named by its parameter.
+    """
+    notebook = notebooks_dir / f"{step}.ipynb"
+    if not notebook.exists():  # a copy of a step elsewhere: its cells still check their fields
+        return
+    problems = [
+        problem
+        for name, spec in read_parameter_specs(notebook).items()
+        if name in values and name not in RUNNER_PARAMETERS
+        for problem in check_value(name, name, values[name], spec)
+    ]
+    if problems:
+        raise ParametersError(problems, source=f"the parameters cell of {step}")

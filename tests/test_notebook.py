@@ -45,3 +45,27 @@ def test_a_missing_name_with_no_earlier_failure_is_an_ordinary_error(shell, caps
     shown = capsys.readouterr().out
     assert not result.success
     assert "NameError" in shown and "An earlier cell stopped" not in shown
+
+
+def test_a_notebooks_own_parameters_are_checked_before_any_aws_call(sandbox, monkeypatch):
+    import runbook_lib.step_run as step_run_module
+    from runbook_lib.notebook import begin_step
+    from runbook_lib.parameters import ParametersError, read_parameter_specs
+    from runbook_lib.runner import PROJECT_ROOT
+
+    monkeypatch.setattr(step_run_module, "connect", lambda settings: pytest.fail("connected despite bad input"))
+    notebook = PROJECT_ROOT / "notebooks" / "03_create_admin_user.ipynb"
+    values = {name: spec.default for name, spec in read_parameter_specs(notebook).items()}
+    values.update(email="not-an-email", confirmed=["invitation"], session_duration_hours=13)
+    with pytest.raises(ParametersError) as refused:
+        begin_step("03_create_admin_user", target="sandbox", parameters=values)
+    assert [problem.path for problem in refused.value.problems] == ["email", "session_duration_hours"]
+
+
+def test_every_notebooks_defaults_pass_its_own_check():
+    from runbook_lib.parameters import check_step_parameters, read_parameter_specs
+    from runbook_lib.runner import PROJECT_ROOT, find_notebooks
+
+    for notebook in find_notebooks(PROJECT_ROOT / "notebooks"):
+        defaults = {name: spec.default for name, spec in read_parameter_specs(notebook).items()}
+        check_step_parameters(notebook.stem, defaults)  # raises on a default that breaks its own rule
