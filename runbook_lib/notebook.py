@@ -21,7 +21,7 @@ from runbook_lib.errors import RunbookError
 from runbook_lib.parameters import check_step_parameters
 from runbook_lib.plan import Plan
 from runbook_lib.step_run import StepReport, StepRun, begin_run
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.checklist import ChecklistItem, describe_item
 
 

@@ -17,7 +17,7 @@ from runbook_lib.checks import Verification
 from runbook_lib.errors import InputError, NeedsYouError, NoAwsAccessError, RunbookError, StepIncompleteError
 from runbook_lib.plan import CONFLICT, NO_OP, Plan
 from runbook_lib.sandbox.client import SandboxClient
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.checklist import ChecklistItem, find_played_items, unknown_confirmations
 from runbook_lib.steps.console import apply_console_changes
 from runbook_lib.target import CallerIdentity, Settings, connect, read_caller, resolve_settings

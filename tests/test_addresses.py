@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 
 
 @pytest.mark.parametrize(("address", "title"), [

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import inspect
 import json
 
 import pytest
 
-from runbook_lib.audit import addresses as audit_addresses
 from runbook_lib.audit.facts import (
     ADMINISTRATOR_ACCESS_ARN,
     AccessKeyFacts,
@@ -58,7 +56,6 @@ from runbook_lib.audit.judge_guardrails import (
 )
 from runbook_lib.audit.verdict import AuditFailedError, chosen_hardening, judge_account, require_no_serious_failure, serious_failures
 from runbook_lib.checks import ACCEPTED, FAIL, MANUAL, PASS, REGISTRY
-from runbook_lib.steps import addresses as step_addresses
 
 ACCOUNT = "123456789012"
 NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.timezone.utc)
@@ -315,10 +312,3 @@ def test_every_check_the_audit_emits_is_registered() -> None:
     assert emitted <= set(REGISTRY)
 
 
-def test_the_audits_addresses_are_the_steps() -> None:
-    shared = [name for name, function in inspect.getmembers(audit_addresses, inspect.isfunction)
-              if function.__module__ == audit_addresses.__name__ and hasattr(step_addresses, name)]
-    assert len(shared) >= 15
-    for name in shared:
-        arguments = ["x"] * len(inspect.signature(getattr(audit_addresses, name)).parameters)
-        assert getattr(audit_addresses, name)(*arguments) == getattr(step_addresses, name)(*arguments), name

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from runbook_lib.audit.facts import ADMIN_EQUIVALENT_POLICY_ARNS, ADMINISTRATOR_ACCESS_ARN, IdentityFacts, PermissionSetFacts
 from runbook_lib.checks import ACCEPTED, FAIL, MANUAL, PASS, Check
-from runbook_lib.audit import addresses
+from runbook_lib import addresses
 
 ROOT_RECENT_DAYS = 1
 """Root used within this many days fails (Prowler's ``iam_avoid_root_usage`` uses one day)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from runbook_lib.audit import addresses
+from runbook_lib import addresses
 from runbook_lib.audit.facts import BucketFacts, CostFacts, HardeningFacts, TrailFacts
 from runbook_lib.checks import FAIL, PASS, Check
 

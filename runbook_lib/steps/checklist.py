@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runbook_lib.checks import PASS, WARN, Check
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.console import ConsolePlayer
 
 

@@ -37,7 +37,7 @@ from runbook_lib.sso_login import (
     sso_portal_client,
     write_token_cache,
 )
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.least_privilege import reserved_role_name_pattern
 
 STEP_ID = "06_verify_developer_access"

@@ -30,7 +30,7 @@ from runbook_lib.errors import (
     RunbookError,
 )
 from runbook_lib.plan import CONSOLE, CREATE, Applier, Change, Plan, apply_plan
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.waiting import Clock, Sleep, poll_until
 
 STEP_ID = "02_enable_identity_center"

@@ -29,7 +29,7 @@ from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_er
 from runbook_lib.checks import FAIL, PASS, Check
 from runbook_lib.errors import RunbookError
 from runbook_lib.sandbox.client import SandboxClient
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.waiting import Clock, Sleep, poll_until
 
 RESERVED_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"

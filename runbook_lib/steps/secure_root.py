@@ -18,7 +18,7 @@ import botocore.exceptions
 from runbook_lib.aws import AwsContext, error_code, translating_aws_errors
 from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
 from runbook_lib.plan import CONSOLE, Change, Plan
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.target import CallerIdentity
 from runbook_lib.waiting import Clock, Sleep
 

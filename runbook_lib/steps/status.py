@@ -10,7 +10,8 @@ from runbook_lib.catalogue import ADMINISTRATOR_ACCESS_ARN
 from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
 from runbook_lib.errors import AwsCallError, PrerequisiteMissingError, RunbookError
 from runbook_lib.plan import CREATE, NO_OP, Change, Plan
-from runbook_lib.steps import access, addresses, admin_user, developer_user, identity_center, secure_root
+from runbook_lib import addresses
+from runbook_lib.steps import access, admin_user, developer_user, identity_center, secure_root
 from runbook_lib.target import CallerIdentity
 
 if TYPE_CHECKING:

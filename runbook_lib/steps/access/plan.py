@@ -14,7 +14,7 @@ adds the membership or the assignment.
 from __future__ import annotations
 
 from runbook_lib.plan import CONFLICT, CREATE, DELETE, UPDATE, Change, Plan
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.access.specs import (
     AccessSpec,
     AccessState,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from runbook_lib import validate
 from runbook_lib.errors import InputError
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.identity_center import IdentityCenterInstance
 from runbook_lib.validate.identity import _RESERVED_USER_NAMES
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from runbook_lib.checks import FAIL, PASS, WARN, Check
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.access.specs import AccessSpec, AccessState, conflicting_user
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from runbook_lib.audit.facts import AnomalyMonitorFacts, BudgetFacts
 from runbook_lib.errors import RunbookError
 from runbook_lib.plan import CONFLICT, CREATE, NO_OP, REPLACE, UPDATE, Change, Plan
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.guardrails.plan_hardening import plan_hardening
 from runbook_lib.steps.guardrails.read import GuardrailsState
 from runbook_lib.steps.guardrails.specs import (

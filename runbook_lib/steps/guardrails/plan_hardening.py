@@ -17,7 +17,7 @@ from runbook_lib.audit.facts import BucketFacts
 from runbook_lib.audit.judge_guardrails import is_cloudtrail_only_policy
 from runbook_lib.ledger import is_runbook_tagged
 from runbook_lib.plan import CONFLICT, CREATE, NO_OP, UPDATE, Change
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.guardrails.read import GuardrailsState
 from runbook_lib.steps.guardrails.specs import HardeningSpec
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from runbook_lib.audit.facts import AccountPlanFacts
 from runbook_lib.audit.judge_guardrails import judge_hardening
 from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.checklist import ChecklistItem
 from runbook_lib.steps.guardrails.plan import find_budget, find_services_monitor, threshold_of
 from runbook_lib.steps.guardrails.read import GuardrailsState

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from runbook_lib.aws import AwsContext, paginate, translating_aws_errors
 from runbook_lib.ledger import Ledger
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.identity_center import IdentityCenterInstance
 from runbook_lib.steps.teardown.inventory import (
     DEVELOPER_SUFFIX,

@@ -24,7 +24,7 @@ from runbook_lib.audit.collect_costs import collect_anomaly_detection, collect_b
 from runbook_lib.audit.collect_hardening import collect_analyzers, collect_bucket, collect_trails
 from runbook_lib.aws import AwsContext, error_code, translating_aws_errors
 from runbook_lib.ledger import RESOURCE, Ledger, is_runbook_tagged
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.identity_center import IdentityCenterInstance
 from runbook_lib.target import CallerIdentity
 

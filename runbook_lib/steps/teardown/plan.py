@@ -13,7 +13,7 @@ from typing import Callable
 
 from runbook_lib.ledger import SETTING, Ledger
 from runbook_lib.plan import DELETE, NO_OP, Change, Plan
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.teardown.inventory import Found, TeardownInventory
 
 STEP_ID = "99_teardown"

@@ -4,7 +4,7 @@ confirmed; what stays by design is in the plan, not a finding."""
 from __future__ import annotations
 
 from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
-from runbook_lib.steps import addresses
+from runbook_lib import addresses
 from runbook_lib.steps.teardown.inventory import TeardownInventory
 from runbook_lib.steps.teardown.plan import STEP_ID, confirmation_phrase
 

@@ -191,9 +191,10 @@ def title_of(address_text: str) -> str:
     if kind in _NAMED_BY_ACCOUNT or not name:
         return title
     return f"{title} ({name})"
+
+
 # --- guardrails, the audit and the teardown (steps 07, 08, 99) ---------------------------------
-# runbook_lib.audit.addresses names the same resources for the audit (which sits below the steps);
-# tests/test_audit_judge.py checks that the functions of one name agree.
+# The audit (below the steps) names its resources from here too: one scheme for all.
 
 
 def budget_address(name: str) -> str:
