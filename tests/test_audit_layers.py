@@ -14,7 +14,7 @@ import pytest
 import runbook_lib.audit
 
 AUDIT = Path(runbook_lib.audit.__file__).parent
-PURE = ("facts", "judge", "judge_guardrails", "verdict", "report", "chart", "addresses")
+PURE = ("facts", "judge", "judge_guardrails", "verdict", "report", "chart")
 """Modules that must not reach AWS (``spending`` and ``report`` read pandas lazily; ``spending``
 holds its own collector)."""
 
