@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from runbook_lib import catalogue, validate
+from runbook_lib.validate import guardrails as guardrail_rules
 from runbook_lib.errors import InputError, RunbookError
 
 COMMON_PARAMETERS = ("target", "profile", "region", "account_id", "simulate_console")
@@ -203,6 +204,17 @@ FIELD_RULES: Mapping[str, Callable[[object, str], object]] = {
     "confirmed": _confirmed,
     "wait_seconds": _positive,
     "login_timeout_seconds": _positive,
+    # step 07: AWS's maximums, which neither botocore nor moto enforces
+    "budget_name": _non_empty(guardrail_rules.validate_budget_name),
+    "budget_limit_usd": lambda value, field: guardrail_rules.validate_limit_usd(value, field=field),
+    "budget_alerts": lambda value, field: guardrail_rules.validate_alerts(value, field=field),
+    "alert_emails": lambda value, field: guardrail_rules.validate_alert_emails(value, field=field) if value else value,
+    "alert_sns_topic_arn": lambda value, field: guardrail_rules.validate_sns_topics(value, field=field),
+    "security_contact_email": _non_empty(guardrail_rules.validate_contact_email),
+    "security_contact_phone": _non_empty(guardrail_rules.validate_contact_phone),
+    "trail_name": _non_empty(guardrail_rules.validate_trail_name),
+    "trail_bucket_name": _non_empty(guardrail_rules.validate_bucket_name),
+    "analyzer_name": _non_empty(guardrail_rules.validate_analyzer_name),
 }
 """The rule of each field, by name: the same rules the steps apply, so the file and the notebook
 agree. A field with no entry is checked for its type only."""

@@ -118,3 +118,13 @@ def test_a_file_that_is_not_a_mapping_is_refused(tmp_path):
 def test_a_missing_file_is_refused_without_a_traceback(tmp_path):
     with pytest.raises(ParametersFileError, match="cannot be read"):
         load_parameters_file(tmp_path / "nowhere.yaml")
+
+
+def test_step_07s_limits_are_refused_in_the_file_before_anything_runs(schema):
+    loaded = {"steps": {"07_set_guardrails": {
+        "budget_name": "a:b", "alert_emails": [f"x{n}@example.com" for n in range(11)],
+        "budget_alerts": ["ACTUAL>80"] * 11, "budget_limit_usd": -5,
+    }}}
+    assert sorted(paths(check_parameters(loaded, schema))) == sorted(
+        f"steps.07_set_guardrails.{name}" for name in ("budget_name", "alert_emails", "budget_alerts", "budget_limit_usd")
+    )
