@@ -27,6 +27,6 @@ def read_teardown_inventory(
     found, kept = [], []
     if instance is not None and instance.status == "ACTIVE":
         found, kept = find_identity_resources(ctx, instance, account_id, ledger, caller, admin_user_name=admin_user_name)
-    found += find_cost_resources(ctx, account_id, ledger)
-    found += find_hardening_resources(ctx, ledger)
+    found += find_cost_resources(ctx, account_id, ledger, kept)
+    found += find_hardening_resources(ctx, ledger, kept)
     return TeardownInventory(account_id, ctx.region, tuple(found), tuple(kept), instance)
