@@ -15,7 +15,7 @@ from runbook_lib.steps.teardown.apply import (
 )
 from runbook_lib.steps.teardown.inventory import Found, Kept, TeardownInventory
 from runbook_lib.steps.teardown.plan import STEP_ID, confirmation_phrase, plan_teardown
-from runbook_lib.steps.teardown.read import read_teardown_inventory
+from runbook_lib.steps.teardown.read import plan_teardown_now, read_teardown_inventory
 from runbook_lib.steps.teardown.verify import verify_teardown
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "confirmation_phrase",
     "is_confirmed",
     "plan_teardown",
+    "plan_teardown_now",
     "read_teardown_inventory",
     "reset_the_sandbox",
     "verify_teardown",
