@@ -117,6 +117,23 @@ def test_a_hand_made_admin_holding_a_runbook_permission_set_is_kept(sandbox: San
     assert "AdministratorAccess" not in permission_sets(ctx)
 
 
+def test_a_hand_made_permission_set_the_runbook_assigned_stays_and_loses_only_that_assignment(
+    sandbox: SandboxClient, ctx: AwsContext
+) -> None:
+    ctx.client("organizations").create_organization(FeatureSet="ALL")
+    sandbox.play_console_step("enable-identity-center")
+    instance = require_instance(ctx)
+    by_hand = ctx.client("sso-admin").create_permission_set(InstanceArn=instance.instance_arn, Name="AdministratorAccess",
+                                                            SessionDuration="PT1H")["PermissionSet"]["PermissionSetArn"]
+    give_access(ctx, admin_spec())  # step 03 takes the set as it is and assigns it to the Admin it creates
+    assert "sso_permission_set.AdministratorAccess" not in ledger_now().entries
+    _, plan = read_plan(ctx)
+    assert deletes(plan) == {"sso_account_assignment.AdministratorAccess@user.Admin", "identitystore_user.Admin"}
+    assert kept(plan)["sso_permission_set.AdministratorAccess"].startswith(NOT_OURS)
+    tear_down(ctx)
+    assert permission_sets(ctx) == {"AdministratorAccess": by_hand} and user_ids(ctx) == {}
+
+
 def test_a_user_a_permission_set_and_a_budget_made_again_by_hand_are_kept(sandbox: SandboxClient, ctx: AwsContext) -> None:
     secure_the_account(sandbox, ctx)
     instance, sso_admin, identitystore = require_instance(ctx), ctx.client("sso-admin"), ctx.client("identitystore")

@@ -1,7 +1,7 @@
 """Step 99: remove exactly what the runbook created, after a plan and a typed confirmation.
 
-``inventory`` and ``identity`` find the runbook's resources (its ledger, its tags, its marks) and
-keep its own way in; ``read`` puts them in the order they can be deleted; ``plan`` (pure) lists
+``inventory`` and ``identity`` find the runbook's resources (what its ledger and its marks both
+name, judged by ``ownership``), keep a same-named thing made by hand, and keep its own way in; ``read`` puts them in the order they can be deleted; ``plan`` (pure) lists
 each delete and why the rest stays (the organization and Identity Center, settings that only make
 the account safer); ``apply`` deletes once ``delete <account id>`` is typed; ``verify`` judges.
 """

@@ -118,7 +118,7 @@ class IdentityFinder:
                                              detail=" ".join(filter(None, [
                                                  "Identity Center deletes its AWSReservedSSO_ role in the account.",
                                                  ownership.reason]))))
-            elif self.ledger.get(address) or described_so:
+            else:  # a look-alike: named in the ledger, described so, or holding an assignment the runbook made
                 self.keep(address, ownership)
         self.found += permission_sets
 

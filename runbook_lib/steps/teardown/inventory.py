@@ -1,11 +1,11 @@
-"""Find what the runbook created, and only that: from its ledger, its tags and its own marks.
+"""Find what the runbook created, and only that: what its ledger and its marks both name.
 
-A resource is the runbook's when the ledger names it (step 07 writes each one down), when it
-carries the runbook's tag (``managed-by: aws-guided-runbook``), or, for what Identity Center
-cannot tag, when it bears the runbook's mark: permission sets whose description says "created by
-the runbook" (steps 03 and 04 write it), groups described "Created by the runbook", and the users
-those steps name (``Admin``, ``<name>-developer``) that hold such a set or belong to such a group.
-Anything else, a budget or a user made by hand beside them, is never in the inventory.
+Steps 03, 04 and 07 write each resource they create in the ledger with AWS's id for it, and tag it
+where AWS takes tags (``managed-by: aws-guided-runbook``); Identity Center's groups and permission
+sets also carry a description that says "created by the runbook". ``ownership.judge_ownership``
+decides: the ledger's entry with the live id and the mark still on it, or, without an entry, the
+tag alone. A same-named resource the runbook did not make (made by hand before it, or deleted and
+made again) is listed as kept with why, never deleted; anything else made by hand is not listed.
 
 The runbook's own way in is kept: when it acts through an Identity Center role (the Admin's
 profile), that permission set, its assignments and the user signed in stay, since deleting them
