@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from runbook_built import ACCOUNT, admin_spec, developer_spec, give_access, secure_the_account
+from runbook_built import ACCOUNT, admin_spec, give_access, secure_the_account
 from runbook_lib.audit.clients import global_client
 from runbook_lib.aws import AwsContext
 from runbook_lib.ledger import RESOURCE, TAG_KEY, TAG_VALUE, Ledger, LedgerEntry, ledger_file
