@@ -7,8 +7,10 @@ the runbook's home (``<runbook home>/ledger/<account id>.json``). The sandbox's 
 the sandbox's own folder (``<runbook home>/sandbox/``), which every sandbox reset removes whole,
 so a new sandbox account never inherits the entries of the one that is gone.
 
-The teardown (step 99) deletes exactly what the ledger and the tags name; a resource made by hand
-beside them is never in the ledger. Settings the runbook turned on (S3 Block Public Access, EBS
+Steps 03, 04 and 07 write here each thing they create, with AWS's id for it (a user's id, a
+permission set's ARN). The teardown (step 99) deletes only what the ledger and the resource's mark
+both say the runbook made (``steps.teardown.ownership``): a resource made by hand beside them is
+never in the ledger, and one deleted and made again by hand has another id. Settings the runbook turned on (S3 Block Public Access, EBS
 encryption by default) are written down too, with what they were before, so the teardown can say
 what it leaves as it is and why.
 

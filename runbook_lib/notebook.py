@@ -15,9 +15,9 @@ import datetime
 from functools import partial
 from typing import Any, Callable, Mapping
 
-from runbook_lib import widgets
+from runbook_lib import confirm_widgets, widgets
 from runbook_lib.checks import Verification
-from runbook_lib.errors import RunbookError
+from runbook_lib.errors import InputError, RunbookError
 from runbook_lib.parameters import check_step_parameters
 from runbook_lib.plan import Plan
 from runbook_lib.step_run import StepReport, StepRun, begin_run
@@ -208,6 +208,64 @@ class NotebookStep:
             _LIVE_CONTROLS.setdefault(run.step, []).append(controls)
             display(controls)
         run.stop_for_decisions()
+
+    def apply_when_typed(
+        self, plan: Plan, apply_api: Callable[..., list[str]], *, phrase: str, given: str = "",
+        label: str = "Delete what the plan lists",
+    ) -> None:
+        """Make the plan's API changes only once ``phrase`` is typed: in ``confirm``, or in a box.
+
+        For what cannot be undone. Headless, only the parameter counts: with ``apply=True`` and
+        ``given`` the phrase the changes are made, else nothing is (the plan was shown), so a
+        default ``make run`` deletes nothing. Interactive, the same parameter with ``apply=True``
+        acts at once; otherwise a box and a button disabled until the phrase is typed, which acts
+        once, on this plan only (retired by a newer plan, refused if the account changed since).
+
+        Args:
+            plan: The plan shown by ``show_plan``.
+            apply_api: Called as ``apply_api(confirm=<what was typed>)``; bind the rest now
+                (``functools.partial``). It should check the phrase again itself.
+            phrase: What must be typed, e.g. ``delete 123456789012``.
+            given: The ``confirm`` parameter.
+
+        Raises:
+            InputError: when ``given`` is set but is not ``phrase`` (before any change).
+        """
+        run = self.run
+        if not plan.api_changes:
+            display("Nothing to apply.")
+            return
+        if given and not confirm_widgets.matches(given, phrase):
+            raise InputError("confirm", given, f"it must be exactly {phrase!r} (read the plan first); nothing was changed")
+        if given and run.apply_changes:
+            run.apply_now(plan.only(plan.api_changes), partial(apply_api, confirm=given.strip()), play_console=False)
+            display(run.describe_applied())
+            return
+        if run.headless:
+            display("Plan only (apply=False): nothing was changed." if given else
+                    f"Not confirmed: nothing was changed. To make the changes the plan lists, set `confirm` to {phrase!r}.")
+            return
+
+        def on_confirm(typed: str) -> Any:
+            refused = self._changed_since_shown(plan)
+            if refused is not None:
+                return refused
+            run.apply_now(plan.only(plan.api_changes), partial(apply_api, confirm=typed), play_console=False)
+            return run.describe_applied()
+
+        controls = confirm_widgets.typed_confirmation(phrase, label, on_confirm)
+        _LIVE_CONTROLS.setdefault(run.step, []).append(controls)
+        display(f"Not confirmed yet: nothing was changed. Type {phrase} below to enable the button.", controls)
+
+    def _changed_since_shown(self, plan: Plan) -> widgets.NotDone | None:
+        """Return why not to act when the account's plan now differs from ``plan`` (None: same, or no replan)."""
+        if self._replan is None:
+            return None
+        now = self._replan()
+        if now.to_json() == plan.to_json():
+            return None
+        return widgets.NotDone("The account changed since this plan was shown, so nothing was changed. The plan now:\n"
+                               f"{now.describe()}\nRun the plan cell again to see it as a table.")
 
     def _apply_controls(self, plan: Plan, apply_api: Callable[[], list[str]] | None, label: str) -> Any:
         """Return the plan's buttons: apply the API changes; in the sandbox, simulate each console step.

@@ -34,13 +34,22 @@ from runbook_lib.errors import InputError, RunbookError
 
 DEFAULT_PARAMETERS = {"target": "sandbox", "apply": True, "simulate_console": True}
 """A headless run with no parameters file: the whole runbook in the sandbox, console steps played."""
-EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NEEDS_YOU = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_NEEDS_YOU, EXIT_AUDIT_FAILED = 0, 1, 2, 3, 4
 """The runner's exit codes: every step done; a step failed; the parameters were refused before
-anything ran; a step stopped at a conflict only the person can decide (see the summary)."""
+anything ran; a step stopped at a conflict only the person can decide (see the summary); the
+audit (08) ran and found a check of high or critical severity failed, so a schedule can tell a
+finding in the account from a crash of the runbook."""
+EXIT_CODES_HELP = """exit codes:
+  0  every step done (with --plan-only: every plan shown)
+  1  a step failed (a crash, AWS refused, a check of the step failed): see its executed notebook
+  2  refused before anything ran: the parameters file or the target; no AWS call was made
+  3  needs you: a step met a conflict only you can decide; the summary lists it
+  4  the audit (08_audit_account) found failed checks of high or critical severity: its report says which"""
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TABLE_MODULES = ("pandas",)
 """Imported by the library when a step shows a table, which every step does (its plan or its
 verification): loaded once before the notebooks run in-process, not once per notebook."""
+AUDIT_FAILED_ERROR = "AuditFailedError"  # audit.verdict's, named: the runner imports none of the audit
 IN_PROCESS, KERNEL = "in-process", "kernel"
 ENGINES = (IN_PROCESS, KERNEL)
 """How notebooks run: in this process's IPython (each in a forked copy of it, where the platform
@@ -63,6 +72,7 @@ class StepOutcome:
     error: str = ""
     waiting: bool = False
     needs_you: bool = False
+    audit_failed: bool = False
 
 
 def load_parameters(path: Path | None, notebooks: list[Path] | None = None) -> dict[str, Any]:
@@ -131,6 +141,7 @@ def run_notebook(notebook: Path, output: Path, parameters: dict[str, Any], *, en
         return StepOutcome(
             step, output.name, False, error=f"{failure.ename}: {failure.evalue}",
             waiting=is_prerequisite_error(failure.ename), needs_you=failure.ename == errors.NeedsYouError.__name__,
+            audit_failed=failure.ename == AUDIT_FAILED_ERROR,
         )
     return StepOutcome(step, output.name, True)
 
@@ -367,6 +378,8 @@ def describe_result(outcome: StepOutcome) -> str:
         return "ok"
     if outcome.needs_you:
         return "NEEDS YOU"
+    if outcome.audit_failed:
+        return "AUDIT FOUND SERIOUS FAILURES"
     return "waits for an earlier step" if outcome.waiting else "FAILED"
 
 
@@ -426,7 +439,8 @@ def run_runbook(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the runbook headless; print the summary; return 0 only when every step succeeded."""
-    parser = argparse.ArgumentParser(description="Run the runbook's notebooks headless, in order.")
+    parser = argparse.ArgumentParser(description="Run the runbook's notebooks headless, in order.",
+                                     epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=Path, help="YAML parameters file (see runbook.example.yaml)")
     parser.add_argument("--plan-only", action="store_true", help="show every plan, change nothing")
     parser.add_argument("--notebooks", type=Path, default=PROJECT_ROOT / "notebooks")
@@ -459,11 +473,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def exit_code(outcomes: list[StepOutcome], *, plan_only: bool) -> int:
-    """Return the run's exit code: ok, needs you (a conflict to decide), or failed."""
+    """Return the run's exit code: ok, needs you (a conflict to decide), the audit's serious
+    findings, or failed (see ``EXIT_CODES_HELP``)."""
     if run_succeeded(outcomes, plan_only=plan_only):
         return EXIT_OK
     if any(outcome.needs_you for outcome in outcomes):
         return EXIT_NEEDS_YOU
+    if any(outcome.audit_failed for outcome in outcomes):
+        return EXIT_AUDIT_FAILED
     return EXIT_FAILED
 
 

@@ -11,6 +11,8 @@ real account. Each rule below is one moto leaves out, checked against AWS's docu
   it finds only the policies at ``/``, and refuses the others with ``ResourceNotFoundException``);
 - a permission set's permissions boundary is put, read and deleted, and provisioning gives it to
   the reserved role (moto has none of the three calls: ``permissions_boundary``);
+- a permission set's tags are listed, added and removed (moto keeps them but has none of the
+  three calls: ``permission_set_tags``);
 - ``sso-admin:ListInstances`` says where each instance lives (``PrimaryRegion``, ``Regions``), and
   with ``RegionScope=ALL_REGIONS`` lists the account's instances of every region, as multi-Region
   Identity Center's API does (moto ignores the parameter and lists only the region asked).
@@ -24,6 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from runbook_sandbox.permission_set_tags import add_permission_set_tags
 from runbook_sandbox.permissions_boundary import add_permissions_boundaries
 from runbook_sandbox.reserved_roles import aws_managed_policy_documents
 
@@ -41,6 +44,7 @@ def enforce_aws_rules() -> None:
     SSOAdminBackend.create_permission_set = create_permission_set_of_a_new_name
     SSOAdminBackend._find_managed_policy = find_aws_managed_policy
     add_permissions_boundaries()
+    add_permission_set_tags()
     from moto.ssoadmin.responses import SSOAdminResponse
 
     SSOAdminResponse.list_instances = list_instances_with_their_regions

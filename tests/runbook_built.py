@@ -29,6 +29,13 @@ def developer_spec() -> access.AccessSpec:
     return spec
 
 
+def admin_spec(*, user_name: str = "Admin", group_name: str = "") -> access.AccessSpec:
+    """Return step 03's spec: the Admin (ada@example.com) with AdministratorAccess."""
+    return admin_user.build_admin_spec(
+        user_name=user_name, given_name="Ada", family_name="Lovelace", display_name="", email="ada@example.com",
+        permission_set_name="AdministratorAccess", session_duration_hours=1, group_name=group_name)
+
+
 def give_access(ctx: AwsContext, spec: access.AccessSpec) -> None:
     """Do what steps 03 and 04 do: the user, the permission set, its assignment."""
     instance = require_instance(ctx)
@@ -42,9 +49,7 @@ def secure_the_account(sandbox: SandboxClient, ctx: AwsContext, **hardening: obj
     sandbox.play_console_step("delete-root-access-keys")
     ctx.client("organizations").create_organization(FeatureSet="ALL")
     sandbox.play_console_step("enable-identity-center")
-    give_access(ctx, admin_user.build_admin_spec(
-        user_name="Admin", given_name="Ada", family_name="Lovelace", display_name="", email="ada@example.com",
-        permission_set_name="AdministratorAccess", session_duration_hours=1, group_name=""))
+    give_access(ctx, admin_spec())
     give_access(ctx, developer_spec())
     spec = guardrails.build_guardrails_spec(**GUARDRAIL_FIELDS, **hardening)  # type: ignore[arg-type]
     ledger = Ledger.load(ACCOUNT, sandbox=True)

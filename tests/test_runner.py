@@ -480,3 +480,38 @@ def test_the_notebooks_top_level_imports_are_found_for_the_warm_up():
     modules = runner.imported_modules(runner.find_notebooks(NOTEBOOKS))
     assert {"runbook_lib.notebook", "runbook_lib.steps.secure_root", "runbook_lib.steps.status"} <= set(modules)
     assert "runbook_lib.widgets" not in modules  # imported inside `if not headless:` only
+
+
+def test_the_audits_serious_failures_have_an_exit_code_of_their_own(sandbox, tmp_path):
+    # 08 alone on a brand-new account: root without MFA, no Identity Center, no budget.
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    (notebooks / "08_audit_account.ipynb").write_bytes((NOTEBOOKS / "08_audit_account.ipynb").read_bytes())
+    finished, run_dir = run_runner(tmp_path / "runs", "--notebooks", str(notebooks))
+    assert finished.returncode == runner.EXIT_AUDIT_FAILED == 4, finished.stdout + finished.stderr
+    (step,) = read_summary(run_dir)["steps"]
+    assert step["audit_failed"] is True and step["error"].startswith("AuditFailedError")
+    assert "| AUDIT FOUND SERIOUS FAILURES |" in finished.stdout
+    assert (run_dir / "audit-report.html").exists()  # the report was written before the run failed
+
+
+def test_exit_codes_tell_the_audits_findings_from_a_crash_and_needs_you():
+    audit = StepOutcome("08_audit_account", "08.ipynb", False, error="AuditFailedError: ...", audit_failed=True)
+    crash = StepOutcome("08_audit_account", "08.ipynb", False, error="KeyError: 'x'")
+    decide = StepOutcome("03_create_admin_user", "03.ipynb", False, needs_you=True)
+    done = StepOutcome("00_start_here", "00.ipynb", True)
+    assert runner.exit_code([done, audit], plan_only=False) == 4
+    assert runner.exit_code([done, crash], plan_only=False) == 1
+    assert runner.exit_code([decide], plan_only=False) == 3
+    assert runner.exit_code([done], plan_only=False) == 0
+
+
+def test_the_help_documents_every_exit_code(capsys):
+    with pytest.raises(SystemExit):
+        runner.main(["--help"])
+    shown = capsys.readouterr().out
+    for code, words in ((0, "every step done"), (1, "a step failed"), (2, "refused before anything ran"),
+                        (3, "needs you"), (4, "the audit (08_audit_account) found failed checks of high or critical")):
+        assert f"  {code}  {words}" in shown
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| 4 | the audit (`08_audit_account`)" in readme

@@ -4,7 +4,8 @@
 - every AWS managed policy the catalogue offers attaches to a permission set, ``job-function/``
   ones included, and provisioning gives the reserved role exactly those policies;
 - a permission set's permissions boundary is put, read and deleted, and provisioning gives it to
-  the reserved role, which the sandbox's simulator then honours.
+  the reserved role, which the sandbox's simulator then honours;
+- a permission set's tags are listed, added and removed (moto keeps them and answers none of the three).
 """
 
 from __future__ import annotations
@@ -186,3 +187,20 @@ def test_list_instances_says_each_instance_s_region_and_lists_every_region_when_
     assert elsewhere.list_instances()["Instances"] == []  # the current region's, by default
     assert [found["InstanceArn"] for found in elsewhere.list_instances(RegionScope="ALL_REGIONS")["Instances"]] == [
         instance_arn]
+
+
+def test_a_permission_sets_tags_are_listed_added_and_removed(ctx: AwsContext, instance_arn: str) -> None:
+    sso_admin = ctx.client("sso-admin")
+    arn = sso_admin.create_permission_set(InstanceArn=instance_arn, Name="Tagged",
+                                          Tags=[{"Key": "managed-by", "Value": "aws-guided-runbook"}])["PermissionSet"]["PermissionSetArn"]
+    untagged = create_permission_set(ctx, instance_arn, "Untagged")
+
+    def tags(resource: str) -> list[dict[str, str]]:
+        return sso_admin.list_tags_for_resource(InstanceArn=instance_arn, ResourceArn=resource)["Tags"]
+
+    assert tags(arn) == [{"Key": "managed-by", "Value": "aws-guided-runbook"}] and tags(untagged) == []
+    sso_admin.tag_resource(InstanceArn=instance_arn, ResourceArn=untagged, Tags=[{"Key": "team", "Value": "me"}])
+    sso_admin.untag_resource(InstanceArn=instance_arn, ResourceArn=arn, TagKeys=["managed-by"])
+    assert tags(untagged) == [{"Key": "team", "Value": "me"}] and tags(arn) == []
+    with pytest.raises(botocore.exceptions.ClientError, match="ResourceNotFoundException"):
+        tags(f"{instance_arn}/ps-0000000000000000")

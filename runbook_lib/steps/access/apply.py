@@ -4,6 +4,12 @@ The ids a plan cannot know (the user, the group, the permission set made a momen
 an ``AccessApplyTarget`` that the early appliers fill in and the later ones read. sso-admin
 refuses a write with ``ConflictException`` while another change to the instance is under way;
 those writes are retried with a bounded backoff (botocore's standard retries do not cover it).
+
+Each applier that creates something (the user, the group, the membership, the permission set,
+the assignment) writes it in the account's ledger with AWS's id for it, right after AWS answered:
+Identity Center keeps no tags on users and groups, so the ledger is how the teardown (step 99)
+tells what the runbook made from a same-named thing made by hand. The permission set is tagged
+too, so a lost ledger still leaves it recognisable.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import botocore.exceptions
 
 from runbook_lib.aws import AwsContext, error_code, translating_aws_errors
 from runbook_lib.errors import RunbookError
+from runbook_lib.ledger import RESOURCE, Ledger, LedgerEntry, runbook_tags
 from runbook_lib.plan import Applier, Change, Plan, apply_plan
 from runbook_lib.steps.access.read import forget_permission_sets, remember_permission_set
 from runbook_lib.steps.access.specs import AccessSpec, AccessState, reference_fields
@@ -32,6 +39,8 @@ class AccessApplyTarget:
         group_id: The group's id, likewise (empty when access is not through a group).
         permission_set_arn: The permission set's ARN, likewise.
         sleep: How to pause between retries and status reads (a test passes its own).
+        ledger: Where each created thing is written down (None: nowhere).
+        step: The step creating them (the plan's), as the ledger and the tags name it.
     """
 
     ctx: AwsContext
@@ -42,17 +51,27 @@ class AccessApplyTarget:
     group_id: str = ""
     permission_set_arn: str = ""
     sleep: Sleep = field(default=time.sleep, repr=False)
+    ledger: Ledger | None = None
+    step: str = ""
 
     @classmethod
-    def from_state(cls, ctx: AwsContext, state: AccessState, spec: AccessSpec, *, sleep: Sleep = time.sleep) -> AccessApplyTarget:
+    def from_state(
+        cls, ctx: AwsContext, state: AccessState, spec: AccessSpec, *, sleep: Sleep = time.sleep,
+        ledger: Ledger | None = None, step: str = "",
+    ) -> AccessApplyTarget:
         """Return a target holding the ids the live state already has."""
         return cls(
             ctx, state.instance, state.account_id, spec,
             user_id=state.user.user_id if state.user else "",
             group_id=state.group_id or "",
             permission_set_arn=state.permission_set.arn if state.permission_set else "",
-            sleep=sleep,
+            sleep=sleep, ledger=ledger, step=step,
         )
+
+    def note(self, change: Change, resource_id: str, **detail: str) -> None:
+        """Write what ``change`` created in the ledger, by AWS's id for it."""
+        if self.ledger is not None:
+            self.ledger.record(LedgerEntry(change.address, RESOURCE, resource_id, "", self.step, detail=dict(detail)))
 
     @property
     def instance_arn(self) -> str:
@@ -89,6 +108,7 @@ def apply_create_user(target: AccessApplyTarget, change: Change) -> str:
         Name={"GivenName": user.given_name, "FamilyName": user.family_name},
         Emails=[{"Value": user.email, "Type": "work", "Primary": True}],
     )["UserId"]
+    target.note(change, target.user_id, user_name=user.user_name)
     return f"{change.address}: created (user id {target.user_id})."
 
 
@@ -101,6 +121,7 @@ def apply_create_group(target: AccessApplyTarget, change: Change) -> str:
         IdentityStoreId=target.identity_store_id, DisplayName=target.spec.group_name,
         Description="Created by the runbook; members get this group's account access.",
     )["GroupId"]
+    target.note(change, target.group_id, group_name=target.spec.group_name)
     return f"{change.address}: created (group id {target.group_id})."
 
 
@@ -109,9 +130,10 @@ def apply_create_group_membership(target: AccessApplyTarget, change: Change) -> 
 
     IAM actions: ``identitystore:CreateGroupMembership``.
     """
-    target.ctx.client("identitystore").create_group_membership(
+    membership_id = target.ctx.client("identitystore").create_group_membership(
         IdentityStoreId=target.identity_store_id, GroupId=target.group_id, MemberId={"UserId": target.user_id},
-    )
+    )["MembershipId"]
+    target.note(change, membership_id, group_id=target.group_id, user_id=target.user_id)
     return f"{change.address}: {target.spec.user.user_name} added to {target.spec.group_name}."
 
 
@@ -121,7 +143,7 @@ def apply_create_permission_set(target: AccessApplyTarget, change: Change) -> st
     A conflict here is not transient: AWS refuses a second permission set of one name, so one
     was made since the plan was read.
 
-    IAM actions: ``sso:CreatePermissionSet``.
+    IAM actions: ``sso:CreatePermissionSet``, ``sso:TagResource``.
 
     Raises:
         RunbookError: when a permission set of this name appeared since the plan was made.
@@ -131,6 +153,7 @@ def apply_create_permission_set(target: AccessApplyTarget, change: Change) -> st
         created = target.ctx.client("sso-admin").create_permission_set(
             InstanceArn=target.instance_arn, Name=wanted.name, Description=wanted.description,
             SessionDuration=wanted.session_duration,
+            Tags=[{"Key": key, "Value": value} for key, value in runbook_tags(target.step).items()],
         )
     except botocore.exceptions.ClientError as error:
         if error_code(error) != "ConflictException":
@@ -142,6 +165,7 @@ def apply_create_permission_set(target: AccessApplyTarget, change: Change) -> st
         ) from error
     target.permission_set_arn = created["PermissionSet"]["PermissionSetArn"]
     remember_permission_set(target.ctx.permission_set_arns, target.instance_arn, wanted.name, target.permission_set_arn)
+    target.note(change, target.permission_set_arn, name=wanted.name)
     return f"{change.address}: created ({target.permission_set_arn})."
 
 
@@ -214,6 +238,7 @@ def apply_create_account_assignment(target: AccessApplyTarget, change: Change) -
         target.ctx, target.instance_arn, target.account_id, target.permission_set_arn, principal_id, principal_type,
         sleep=target.sleep,
     )
+    target.note(change, principal_id, permission_set_arn=target.permission_set_arn, principal_type=principal_type)
     return f"{change.address}: assigned on account {target.account_id}."
 
 
@@ -245,23 +270,30 @@ APPLIERS: dict[str, Applier[AccessApplyTarget]] = {
 
 @translating_aws_errors
 def apply_access(
-    ctx: AwsContext, plan: Plan, state: AccessState, spec: AccessSpec, *, sleep: Sleep = time.sleep
+    ctx: AwsContext, plan: Plan, state: AccessState, spec: AccessSpec, *, sleep: Sleep = time.sleep,
+    ledger: Ledger | None = None,
 ) -> list[str]:
     """Make the plan's API changes in order; return one sentence per change made.
 
-    Ids created early (the user, the group, the permission set) feed the later changes.
+    Ids created early (the user, the group, the permission set) feed the later changes. What is
+    created is written in ``ledger``, by default the account's (``Ledger.load``): the notebooks
+    of steps 03 and 04 need not know of it.
 
     IAM actions: ``identitystore:CreateUser``, ``identitystore:CreateGroup``,
     ``identitystore:CreateGroupMembership``, ``sso:CreatePermissionSet``,
     ``sso:UpdatePermissionSet``, ``sso:AttachManagedPolicyToPermissionSet``,
     ``sso:DetachManagedPolicyFromPermissionSet``, ``sso:DeleteInlinePolicyFromPermissionSet``,
     ``sso:DetachCustomerManagedPolicyReferenceFromPermissionSet``,
-    ``sso:DeletePermissionsBoundaryFromPermissionSet``, ``sso:ProvisionPermissionSet``, ``sso:CreateAccountAssignment`` (and their status reads).
+    ``sso:DeletePermissionsBoundaryFromPermissionSet``, ``sso:ProvisionPermissionSet``, ``sso:CreateAccountAssignment`` (and their status reads),
+    ``sso:TagResource``.
 
     Raises:
         UnknownOperationError: before any change, when the plan holds an operation with no applier.
+        LedgerError: before any change, when the account's ledger cannot be read.
     """
-    return apply_plan(plan, APPLIERS, AccessApplyTarget.from_state(ctx, state, spec, sleep=sleep))
+    if ledger is None:
+        ledger = Ledger.load(state.account_id, sandbox=ctx.is_sandbox)
+    return apply_plan(plan, APPLIERS, AccessApplyTarget.from_state(ctx, state, spec, sleep=sleep, ledger=ledger, step=plan.step))
 
 
 @translating_aws_errors

@@ -127,8 +127,22 @@ def apply_delete_group(target: TeardownApplyTarget, change: Change) -> str:
 
     IAM actions: ``identitystore:DeleteGroup``.
     """
+    store, group_id = target.instance().identity_store_id, target.found(change).resource_id
+    deleting(lambda: target.ctx.client("identitystore").delete_group(IdentityStoreId=store, GroupId=group_id))
+    for entry in list(target.ledger.entries.values()):  # the memberships the runbook made in it went with it
+        if entry.detail.get("group_id") == group_id:
+            target.ledger.forget(entry.address)
+    return target.gone(change, "deleted.")
+
+
+def apply_delete_group_membership(target: TeardownApplyTarget, change: Change) -> str:
+    """Take a user out of a group the runbook did not make (the group stays).
+
+    IAM actions: ``identitystore:DeleteGroupMembership``.
+    """
     store = target.instance().identity_store_id
-    deleting(lambda: target.ctx.client("identitystore").delete_group(IdentityStoreId=store, GroupId=target.found(change).resource_id))
+    deleting(lambda: target.ctx.client("identitystore").delete_group_membership(
+        IdentityStoreId=store, MembershipId=target.found(change).resource_id))
     return target.gone(change, "deleted.")
 
 
@@ -213,6 +227,7 @@ APPLIERS: dict[str, Applier[TeardownApplyTarget]] = {
     "delete_account_assignment": apply_delete_account_assignment,
     "delete_permission_set": apply_delete_permission_set,
     "delete_group": apply_delete_group,
+    "delete_group_membership": apply_delete_group_membership,
     "delete_user": apply_delete_user,
     "delete_anomaly_subscription": apply_delete_anomaly_subscription,
     "delete_anomaly_monitor": apply_delete_anomaly_monitor,

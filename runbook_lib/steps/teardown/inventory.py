@@ -1,11 +1,11 @@
-"""Find what the runbook created, and only that: from its ledger, its tags and its own marks.
+"""Find what the runbook created, and only that: what its ledger and its marks both name.
 
-A resource is the runbook's when the ledger names it (step 07 writes each one down), when it
-carries the runbook's tag (``managed-by: aws-guided-runbook``), or, for what Identity Center
-cannot tag, when it bears the runbook's mark: permission sets whose description says "created by
-the runbook" (steps 03 and 04 write it), groups described "Created by the runbook", and the users
-those steps name (``Admin``, ``<name>-developer``) that hold such a set or belong to such a group.
-Anything else, a budget or a user made by hand beside them, is never in the inventory.
+Steps 03, 04 and 07 write each resource they create in the ledger with AWS's id for it, and tag it
+where AWS takes tags (``managed-by: aws-guided-runbook``); Identity Center's groups and permission
+sets also carry a description that says "created by the runbook". ``ownership.judge_ownership``
+decides: the ledger's entry with the live id and the mark still on it, or, without an entry, the
+tag alone. A same-named resource the runbook did not make (made by hand before it, or deleted and
+made again) is listed as kept with why, never deleted; anything else made by hand is not listed.
 
 The runbook's own way in is kept: when it acts through an Identity Center role (the Admin's
 profile), that permission set, its assignments and the user signed in stay, since deleting them
@@ -23,9 +23,10 @@ from runbook_lib.audit.clients import global_client
 from runbook_lib.audit.collect_costs import collect_anomaly_detection, collect_budgets
 from runbook_lib.audit.collect_hardening import collect_analyzers, collect_bucket, collect_trails
 from runbook_lib.aws import AwsContext, error_code, translating_aws_errors
-from runbook_lib.ledger import RESOURCE, Ledger, is_runbook_tagged
+from runbook_lib.ledger import Ledger, is_runbook_tagged
 from runbook_lib import addresses
 from runbook_lib.steps.identity_center import IdentityCenterInstance
+from runbook_lib.steps.teardown.ownership import Evidence, judge_ownership
 from runbook_lib.target import CallerIdentity
 
 PERMISSION_SET_MARK = "created by the runbook"
@@ -86,10 +87,17 @@ def acting_through(caller: CallerIdentity | None) -> tuple[str, str]:
     return (matched["permission_set"], matched["session"]) if matched else ("", "")
 
 
-def runbooks_own(ledger: Ledger, address: str, tags: dict[str, str] | None = None) -> bool:
-    """Return True when the ledger names ``address`` or ``tags`` carry the runbook's mark."""
-    entry = ledger.get(address)
-    return (entry is not None and entry.kind == RESOURCE) or is_runbook_tagged(tags or {})
+def claim(ledger: Ledger, found: Found, live_id: str, tags: dict[str, str], kept: list[Kept]) -> list[Found]:
+    """Return ``[found]`` when the runbook made it (its ledger entry, id and tag: ``ownership``);
+    else nothing, with a kept row when the ledger names its address (made again by hand)."""
+    if ledger.get(found.address) is None and not is_runbook_tagged(tags):
+        return []  # nothing says the runbook had a hand in it
+    ownership = judge_ownership(ledger, Evidence(found.address, live_id, found.name, is_runbook_tagged(tags)))
+    if ownership.ours:
+        return [Found(found.address, found.kind, found.resource_id, found.name, found.region,
+                      " ".join(filter(None, [found.detail, ownership.reason])), found.extra)]
+    kept.append(Kept(found.address, ownership.reason))
+    return []
 
 
 @translating_aws_errors
@@ -119,49 +127,53 @@ def anomaly_tags(ctx: AwsContext, arn: str) -> dict[str, str]:
 
 
 @translating_aws_errors
-def find_cost_resources(ctx: AwsContext, account_id: str, ledger: Ledger) -> list[Found]:
+def find_cost_resources(ctx: AwsContext, account_id: str, ledger: Ledger, kept: list[Kept]) -> list[Found]:
     """Return the runbook's anomaly subscriptions, monitors and budgets (that order: a monitor
-    goes after the subscriptions on it).
+    goes after the subscriptions on it); a same-named one made by hand goes to ``kept``.
 
     IAM actions: those of ``collect_anomaly_detection`` and ``collect_budgets``,
     ``ce:ListTagsForResource``, ``budgets:ListTagsForResource``.
     """
     monitors, subscriptions = collect_anomaly_detection(ctx)
-    found = [Found(addresses.anomaly_subscription_address(entry.name), "ce_anomaly_subscription", entry.arn, entry.name,
-                   detail="The daily email of cost anomalies stops.")
-             for entry in subscriptions if runbooks_own(ledger, addresses.anomaly_subscription_address(entry.name),
-                                                        anomaly_tags(ctx, entry.arn))]
-    found += [Found(addresses.anomaly_monitor_address(entry.name), "ce_anomaly_monitor", entry.arn, entry.name,
-                    detail="Cost Anomaly Detection stops watching AWS services.")
-              for entry in monitors if runbooks_own(ledger, addresses.anomaly_monitor_address(entry.name),
-                                                    anomaly_tags(ctx, entry.arn))]
-    found += [Found(addresses.budget_address(entry.name), "budgets_budget", entry.name, entry.name,
-                    detail=f"Its {len(entry.notifications)} alert(s) go with it.")
-              for entry in collect_budgets(ctx, account_id)
-              if runbooks_own(ledger, addresses.budget_address(entry.name), budget_tags(ctx, account_id, entry.name))]
+    found: list[Found] = []
+    for subscription in subscriptions:
+        found += claim(ledger, Found(addresses.anomaly_subscription_address(subscription.name), "ce_anomaly_subscription",
+                                     subscription.arn, subscription.name, detail="The daily email of cost anomalies stops."),
+                       subscription.arn, anomaly_tags(ctx, subscription.arn), kept)
+    for monitor in monitors:
+        found += claim(ledger, Found(addresses.anomaly_monitor_address(monitor.name), "ce_anomaly_monitor", monitor.arn,
+                                     monitor.name, detail="Cost Anomaly Detection stops watching AWS services."),
+                       monitor.arn, anomaly_tags(ctx, monitor.arn), kept)
+    for budget in collect_budgets(ctx, account_id):
+        found += claim(ledger, Found(addresses.budget_address(budget.name), "budgets_budget", budget.name, budget.name,
+                                     detail=f"Its {len(budget.notifications)} alert(s) go with it."),
+                       budget.name, budget_tags(ctx, account_id, budget.name), kept)
     return found
 
 
 @translating_aws_errors
-def find_hardening_resources(ctx: AwsContext, ledger: Ledger) -> list[Found]:
-    """Return the runbook's trails, their buckets and its analyzers.
+def find_hardening_resources(ctx: AwsContext, ledger: Ledger, kept: list[Kept]) -> list[Found]:
+    """Return the runbook's trails, their buckets and its analyzers; a same-named one made by
+    hand goes to ``kept``.
 
     IAM actions: those of ``collect_trails``, ``collect_bucket`` and ``collect_analyzers``.
     """
     found: list[Found] = []
     bucket_names = [entry.resource_id for entry in ledger.entries.values() if entry.address.startswith("s3_bucket.")]
     for trail in collect_trails(ctx):
-        if runbooks_own(ledger, addresses.trail_address(trail.name), trail.tags):
-            found.append(Found(addresses.trail_address(trail.name), "cloudtrail_trail", trail.name, trail.name, trail.home_region,
-                               "Logging stops; the logs already written go with their bucket."))
-            bucket_names.append(trail.bucket)
+        claimed = claim(ledger, Found(addresses.trail_address(trail.name), "cloudtrail_trail", trail.name, trail.name,
+                                      trail.home_region, "Logging stops; the logs already written go with their bucket."),
+                        trail.arn, trail.tags, kept)
+        found += claimed
+        bucket_names += [trail.bucket] if claimed else []
     for name in dict.fromkeys(bucket_names):
         bucket = collect_bucket(ctx, name)
-        if bucket.exists and bucket.owned and runbooks_own(ledger, addresses.bucket_address(name), bucket.tags):
-            found.append(Found(addresses.bucket_address(name), "s3_bucket", name, name, ctx.region,
-                               "Emptied first: every log file in it is deleted (download them first if you need them)."))
-    found += [Found(addresses.analyzer_address(analyzer.name), "accessanalyzer_analyzer", analyzer.name, analyzer.name,
-                    analyzer.region, "Findings of external access are no longer reported.")
-              for analyzer in collect_analyzers(ctx)
-              if runbooks_own(ledger, addresses.analyzer_address(analyzer.name), analyzer.tags)]
+        if bucket.exists and bucket.owned:
+            found += claim(ledger, Found(addresses.bucket_address(name), "s3_bucket", name, name, ctx.region,
+                                         "Emptied first: every log file in it is deleted (download them first if you need them)."),
+                           name, bucket.tags, kept)
+    for analyzer in collect_analyzers(ctx):
+        found += claim(ledger, Found(addresses.analyzer_address(analyzer.name), "accessanalyzer_analyzer", analyzer.name,
+                                     analyzer.name, analyzer.region, "Findings of external access are no longer reported."),
+                       analyzer.arn, analyzer.tags, kept)
     return found

@@ -47,6 +47,8 @@ DELETES: dict[str, Callable[[Found], Change]] = {
     "sso_account_assignment": lambda found: Change(DELETE, found.address, sentence(found), "delete_account_assignment", before=found.name),
     "sso_permission_set": lambda found: Change(DELETE, found.address, sentence(found), "delete_permission_set", before=found.name),
     "identitystore_group": lambda found: Change(DELETE, found.address, sentence(found), "delete_group", before=found.name),
+    "identitystore_group_membership": lambda found: Change(
+        DELETE, found.address, sentence(found), "delete_group_membership", before=found.name),
     "identitystore_user": lambda found: Change(DELETE, found.address, sentence(found), "delete_user", before=found.name),
     "ce_anomaly_subscription": lambda found: Change(
         DELETE, found.address, sentence(found), "delete_anomaly_subscription", before=found.name),
