@@ -293,7 +293,7 @@ class StepForm:
             return f'<span class="runbook-field-example" style="color:#666"><i>{SANDBOX_NOTE}</i></span>'
         return ""
 
-    def _build(self) -> ipywidgets.VBox:
+    def _build(self) -> FormBox:
         rows = []
         for name, field in self.fields.items():
             control = build_control(field)
@@ -301,10 +301,24 @@ class StepForm:
             note = ipywidgets.HTML(self._note_html(name))
             self.controls[name], self.notes[name] = control, note
             rows.append(ipywidgets.HBox([control, note]))
-        return ipywidgets.VBox(rows)
+        return FormBox(rows, title=f"The form of {self.step}: {', '.join(field.label for field in self.fields.values())}")
 
 
-FIELD_STYLE = {"description_width": "180px"}
+class FormBox(ipywidgets.VBox):
+    """A form's rows; its plain text (what a saved notebook keeps of it) names the form and its fields.
+
+    ipywidgets' own text is the widgets' repr, which changes with every layout detail.
+    """
+
+    def __init__(self, rows: Sequence[ipywidgets.Widget], *, title: str) -> None:
+        super().__init__(list(rows))
+        self.title = title
+
+    def __repr__(self) -> str:
+        return self.title
+
+
+FIELD_STYLE = {"description_width": "210px"}
 """Every label the same width, so the fields line up."""
 
 
@@ -313,13 +327,15 @@ def build_control(field: FormField) -> ipywidgets.Widget:
     common: dict[str, Any] = {"description": field.label, "description_allow_html": False, "style": FIELD_STYLE}
     tooltip = field.help or field.label
     if field.type_name == "bool":
-        return ipywidgets.Checkbox(value=bool(field.value), indent=True, tooltip=tooltip, **common)
+        return ipywidgets.Checkbox(
+            value=bool(field.value), indent=True, tooltip=tooltip, layout=ipywidgets.Layout(width="auto"), **common,
+        )
     if field.choices and field.type_name == "list":
         known = {value.lower(): value for _, value in field.choices}
         chosen = tuple(known[entry.lower()] for entry in field.value or () if isinstance(entry, str) and entry.lower() in known)
         return ipywidgets.SelectMultiple(
             options=list(field.choices), value=chosen, rows=min(len(field.choices), 10), tooltip=tooltip,
-            layout=ipywidgets.Layout(width="520px"), **common,
+            layout=ipywidgets.Layout(width="560px", flex="0 0 auto"), **common,
         )
     if field.choices:
         options = list(field.choices)
@@ -332,7 +348,7 @@ def build_control(field: FormField) -> ipywidgets.Widget:
         return ipywidgets.FloatText(value=float(field.value), tooltip=tooltip, **common)
     text = ", ".join(str(entry) for entry in field.value) if isinstance(field.value, (list, tuple)) else str(field.value)
     return ipywidgets.Text(
-        value=text, placeholder=_placeholder(field), tooltip=tooltip, layout=ipywidgets.Layout(width="520px"), **common,
+        value=text, placeholder=_placeholder(field), tooltip=tooltip, layout=ipywidgets.Layout(width="560px", flex="0 0 auto"), **common,
     )
 
 
@@ -354,7 +370,7 @@ def target_form(
     profiles: Sequence[str],
     choices: Sequence[tuple[str, str]],
     on_save: Callable[..., Any],
-) -> ipywidgets.VBox:
+) -> FormBox:
     """Return the form of 00_start_here: the target, the profile, region and account id.
 
     ``choices`` are the targets as ``(label, value)`` pairs, as the library names them. The
@@ -369,11 +385,15 @@ def target_form(
     )
     profile_field = ipywidgets.Combobox(
         value=profile, options=list(profiles), description="profile", placeholder="an AWS CLI profile, e.g. admin",
-        ensure_option=False, style=FIELD_STYLE,
+        ensure_option=False, style=FIELD_STYLE, layout=ipywidgets.Layout(width="400px", flex="0 0 auto"),
     )
-    region_field = ipywidgets.Text(value=region, description="region", placeholder="e.g. us-east-1", style=FIELD_STYLE)
+    region_field = ipywidgets.Text(
+        value=region, description="region", placeholder="e.g. us-east-1", style=FIELD_STYLE,
+        layout=ipywidgets.Layout(width="400px", flex="0 0 auto"),
+    )
     account_field = ipywidgets.Text(
         value=account_id, description="account id", placeholder="optional, 12 digits", style=FIELD_STYLE,
+        layout=ipywidgets.Layout(width="400px", flex="0 0 auto"),
     )
     notes = {name: ipywidgets.HTML() for name in ("profile", "region", "account_id")}
 
@@ -401,10 +421,10 @@ def target_form(
             region=region_field.value.strip(), account_id=account_field.value.strip(),
         )
 
-    return ipywidgets.VBox([
+    return FormBox([
         target_field,
         ipywidgets.HBox([profile_field, notes["profile"]]),
         ipywidgets.HBox([region_field, notes["region"]]),
         ipywidgets.HBox([account_field, notes["account_id"]]),
         action_button("Save and check", save, style="primary"),
-    ])
+    ], title="The form of 00_start_here: target, profile, region, account id")

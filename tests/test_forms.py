@@ -269,3 +269,11 @@ def test_the_sandbox_caller_is_named_as_the_sandbox_user():
     assert moto.describe(sandbox=False) == moto.arn
     admin = CallerIdentity("123456789012", "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin/Admin", "AROA")
     assert admin.describe(sandbox=True) == admin.arn
+
+
+def test_a_saved_notebook_keeps_the_forms_name_and_fields_not_the_widgets_layout():
+    form = form_of("06_verify_developer_access")
+    assert form.widget._repr_mimebundle_()["text/plain"] == (
+        "The form of 06_verify_developer_access: developer name, developer profile, config file, "
+        "login timeout seconds, sign in as"
+    )[:110] + "…"
