@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from runbook_lib import catalogue, validate
+from runbook_lib import awsconfig, catalogue, validate
 from runbook_lib.validate import guardrails as guardrail_rules
 from runbook_lib.errors import InputError, RunbookError
 
@@ -201,6 +201,7 @@ FIELD_RULES: Mapping[str, Callable[[object, str], object]] = {
     "admin_permission_set": _non_empty(validate.validate_permission_set_name),
     "developer_permission_set": _non_empty(validate.validate_permission_set_name),
     "session_name": _non_empty(validate.validate_profile_name),
+    "output": _non_empty(awsconfig.validate_output),
     "admin_user_name": _non_empty(validate.validate_user_name),
     "sign_in_as": _non_empty(validate.validate_user_name),
     "session_duration_hours": lambda value, field: validate.validate_session_duration_hours(value, field=field),
