@@ -400,22 +400,29 @@ def target_form(
     def uses_profile() -> bool:
         return target_field.value == validate.PROFILE
 
+    def problems() -> list[FieldProblem]:
+        judged = {
+            "profile": (profile_field.value, judge_field("profile", profile_field.value, required=True) if uses_profile() else ""),
+            "region": (region_field.value, judge_field("region", region_field.value)),
+            "account_id": (account_field.value, judge_field("account_id", account_field.value)),
+        }
+        for name, (_, message) in judged.items():
+            notes[name].value = f'<span style="color:#b00020">{_escape(message)}</span>' if message else ""
+        return [FieldProblem(name, value, message) for name, (value, message) in judged.items() if message]
+
     def judge(_: Any = None) -> None:
         profile_field.disabled = not uses_profile()
         profile_field.tooltip = "" if uses_profile() else "only for target 'profile'"
-        shown = {
-            "profile": judge_field("profile", profile_field.value, required=True) if uses_profile() else "",
-            "region": judge_field("region", region_field.value),
-            "account_id": judge_field("account_id", account_field.value),
-        }
-        for name, message in shown.items():
-            notes[name].value = f'<span style="color:#b00020">{_escape(message)}</span>' if message else ""
+        problems()
 
     for field in (target_field, profile_field, region_field, account_field):
         field.observe(judge, names="value")
     judge()
 
     def save() -> Any:
+        refused = problems()
+        if refused:  # the short messages beside the fields, before anything is saved or asked of AWS
+            raise FormError("00_start_here", refused)
         return on_save(
             target=target_field.value, profile=profile_field.value.strip() if uses_profile() else "",
             region=region_field.value.strip(), account_id=account_field.value.strip(),

@@ -277,3 +277,17 @@ def test_a_saved_notebook_keeps_the_forms_name_and_fields_not_the_widgets_layout
         "The form of 06_verify_developer_access: developer name, developer profile, config file, "
         "login timeout seconds, sign in as"
     )[:110] + "…"
+
+
+def test_saving_the_target_form_with_an_empty_profile_says_required_and_saves_nothing():
+    from test_widgets import buttons_in, shown_text
+
+    saved: list[dict] = []
+    form = target_form(target="profile", profile="", region="mars-1", account_id="", profiles=[],
+                       choices=target_choices(), on_save=lambda **fields: saved.append(fields) or "saved")
+    buttons_in(form)[0].click()
+    shown = shown_text(form)
+    assert "FormError: The form of 00_start_here has 2 field(s) to correct" in shown
+    assert "  - profile: required" in shown and "  - region: must be a region name" in shown
+    assert "64 characters" not in shown and "known regions" not in shown
+    assert saved == []
