@@ -41,7 +41,9 @@ REQUIRED: Mapping[str, frozenset[str]] = {
         {"developer_name", "given_name", "family_name", "email", "services", "permission_set_name"}
     ),
     "05_configure_aws_cli": frozenset({"admin_profile", "admin_role", "developer_role", "output"}),
-    "07_set_guardrails": frozenset({"budget_name", "security_contact_name", "security_contact_email"}),
+    "07_set_guardrails": frozenset(
+        {"budget_name", "security_contact_name", "security_contact_email", "security_contact_phone"}
+    ),
     "99_teardown": frozenset({"admin_user_name"}),
 }
 """The fields each step cannot do without; an empty one shows "required". The others may stay
