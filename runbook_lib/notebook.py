@@ -15,10 +15,10 @@ import datetime
 from functools import partial
 from typing import Any, Callable, Mapping
 
-from runbook_lib import confirm_widgets, widgets
+from runbook_lib import confirm_widgets, forms, widgets
 from runbook_lib.checks import Verification
 from runbook_lib.errors import InputError, RunbookError
-from runbook_lib.parameters import check_step_parameters
+from runbook_lib.parameters import NOTEBOOKS_DIR, check_step_parameters, read_parameter_specs
 from runbook_lib.plan import Plan
 from runbook_lib.step_run import StepReport, StepRun, begin_run
 from runbook_lib import addresses
@@ -90,14 +90,13 @@ def display(*objects: object) -> None:
 ACCESS_WORDS = {"sandbox": "the local sandbox", "environment": "the credentials in the environment"}
 """How ``begin_step`` names the way in ("through ..."); a profile is named by its name."""
 
-SANDBOX_EXAMPLES: dict[str, Any] = {
-    "given_name": "Ada",
-    "family_name": "Lovelace",
-    "email": "ada@example.com",
-    "developer_name": "ada",
-    "services": ["s3", "lambda", "logs"],
-}
-"""Example values for empty fields in the sandbox only (see ``NotebookStep.with_sandbox_examples``)."""
+SANDBOX_EXAMPLES = forms.SANDBOX_EXAMPLES
+"""What an empty form field starts from in the sandbox, shown as a "sandbox example" (see ``forms``)."""
+
+_FORM_VALUES: dict[tuple[str, str], tuple[Any, Any]] = {}
+"""What the person typed into a step's form in this kernel, by ``(step, field)``: the parameter's
+value then, and the value typed. A form built again (its cell re-run) starts from the typed value
+while the parameter is unchanged; a parameter changed in the parameters cell since wins."""
 
 
 _LIVE_CONTROLS: dict[str, list[Any]] = {}
@@ -327,19 +326,38 @@ class NotebookStep:
             display(widgets.action_button("Check again", check_again))
         return verification
 
-    def with_sandbox_examples(self, **fields: Any) -> dict[str, Any]:
-        """Return ``fields`` with the empty ones filled from ``SANDBOX_EXAMPLES`` in the sandbox.
+    def form(self, namespace: Mapping[str, Any]) -> forms.StepForm:
+        """Show the step's form, the twin of its parameters cell, and return it; the next cell reads it.
 
-        "Run All" in a workshop then reaches the bottom without typing; on a real account empty
-        fields stay empty, so validation names them.
+        One field per person-facing parameter (``forms.NOT_ON_FORMS`` says which are not), each
+        starting from the parameter, or from what the person typed before in this kernel
+        (``_FORM_VALUES``), or, empty in the sandbox, from an example shown as one. Headless no
+        widget is built: the parameters decide, and a sandbox example used is said in one line.
+
+        Args:
+            namespace: The notebook's namespace (``globals()``), holding the parameters.
+
+        Returns:
+            The form; its ``values()`` checks every field and returns their values.
         """
-        if not self.run.ctx.is_sandbox:
-            return dict(fields)
-        filled = {name: SANDBOX_EXAMPLES[name] for name, value in fields.items() if not value and name in SANDBOX_EXAMPLES}
-        if filled:
-            listed = ", ".join(f"{name}={value!r}" for name, value in filled.items())
-            display(f"Sandbox: using example values {listed} (set them in the parameters cell to choose your own).")
-        return {**fields, **filled}
+        step = self.run.step
+        notebook = NOTEBOOKS_DIR / f"{step}.ipynb"
+        specs = read_parameter_specs(notebook) if notebook.exists() else {}
+        remembered = {} if self.run.headless else {
+            name: kept for (kept_step, name), kept in _FORM_VALUES.items() if kept_step == step
+        }
+        fields = forms.start_fields(step, specs, namespace, remembered=remembered, sandbox=self.run.ctx.is_sandbox)
+
+        def remember(name: str, value: Any) -> None:
+            _FORM_VALUES[(step, name)] = (form.fields[name].parameter, value)
+
+        form = forms.StepForm(step, fields, interactive=not self.run.headless, on_change=remember)
+        if form.widget is not None:
+            display(form.widget)
+        elif form.examples:
+            listed = ", ".join(f"{name}={value!r}" for name, value in form.examples.items())
+            display(f"Sandbox examples for the empty fields: {listed} (set them in the parameters to choose your own).")
+        return form
 
     def checklist(self, items: tuple[ChecklistItem, ...], *, user_name: str, confirmed: list[str]) -> None:
         """Show the guided items with no API, and record what the person confirmed.
@@ -412,7 +430,7 @@ def begin_step(
         display("No AWS access yet (target 'none'): the runbook has no credentials, so this step does only what needs none.")
     else:
         where = ACCESS_WORDS.get(run.settings.target, f"profile {run.settings.profile!r}")
-        display(f"Acting on account {run.caller.account_id} in {run.region} through {where}, as {run.caller.arn}.")
+        display(f"Acting on account {run.caller.account_id} in {run.region} through {where}, as {run.caller.describe(sandbox=run.ctx.is_sandbox)}.")
     if run.caller is not None and run.caller.is_root:
         display(
             "WARNING: the runbook is acting as the ROOT user. Root can do anything, including "

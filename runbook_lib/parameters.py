@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from runbook_lib import catalogue, validate
+from runbook_lib import awsconfig, catalogue, validate
 from runbook_lib.validate import guardrails as guardrail_rules
 from runbook_lib.errors import InputError, RunbookError
 
@@ -198,6 +198,12 @@ FIELD_RULES: Mapping[str, Callable[[object, str], object]] = {
     "permission_set_name": _non_empty(validate.validate_permission_set_name),
     "developer_role": _non_empty(validate.validate_permission_set_name),
     "admin_role": _non_empty(validate.validate_permission_set_name),
+    "admin_permission_set": _non_empty(validate.validate_permission_set_name),
+    "developer_permission_set": _non_empty(validate.validate_permission_set_name),
+    "session_name": _non_empty(validate.validate_profile_name),
+    "output": _non_empty(awsconfig.validate_output),
+    "admin_user_name": _non_empty(validate.validate_user_name),
+    "sign_in_as": _non_empty(validate.validate_user_name),
     "session_duration_hours": lambda value, field: validate.validate_session_duration_hours(value, field=field),
     "portal_url": _non_empty(validate.validate_portal_url),
     "services": _services,
@@ -212,6 +218,10 @@ FIELD_RULES: Mapping[str, Callable[[object, str], object]] = {
     "alert_sns_topic_arn": lambda value, field: guardrail_rules.validate_sns_topics(value, field=field),
     "security_contact_email": _non_empty(guardrail_rules.validate_contact_email),
     "security_contact_phone": _non_empty(guardrail_rules.validate_contact_phone),
+    "security_contact_name": _non_empty(lambda value, field: guardrail_rules.validate_contact_text(
+        value, field=field, max_length=guardrail_rules.CONTACT_NAME_MAX_LENGTH)),
+    "security_contact_title": _non_empty(lambda value, field: guardrail_rules.validate_contact_text(
+        value, field=field, max_length=guardrail_rules.CONTACT_TITLE_MAX_LENGTH)),
     "trail_name": _non_empty(guardrail_rules.validate_trail_name),
     "trail_bucket_name": _non_empty(guardrail_rules.validate_bucket_name),
     "analyzer_name": _non_empty(guardrail_rules.validate_analyzer_name),

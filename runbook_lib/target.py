@@ -62,6 +62,16 @@ class CallerIdentity:
         """Return True when the credentials are the root user's."""
         return self.arn.endswith(":root")
 
+    def describe(self, *, sandbox: bool = False) -> str:
+        """Return who this is for a sentence: the ARN, or in the sandbox its own user by name."""
+        if sandbox and self.arn.endswith(SANDBOX_USER_SUFFIX):
+            return "the sandbox user"
+        return self.arn
+
+
+SANDBOX_USER_SUFFIX = ":user/moto"
+"""The end of the ARN of the user the sandbox's own credentials belong to."""
+
 
 def load_settings() -> Settings:
     """Return the saved settings, or the defaults (the sandbox) when none were saved."""
@@ -205,7 +215,7 @@ def save_and_check(*, target: str, profile: str = "", region: str = "", account_
             "(portal_url, sso_region, account_id); sign in with it, then choose target 'profile'."
         )
     caller = read_caller(connect(checked), expected_account_id=checked.account_id)
-    sentence = f"Saved. Acting on account {caller.account_id} in {checked.region} as {caller.arn}."
+    sentence = f"Saved. Acting on account {caller.account_id} in {checked.region} as {caller.describe(sandbox=checked.target == SANDBOX)}."
     if caller.is_root:
         sentence += " That is the ROOT user: use it only for what steps 01-03 need, then the Admin's profile."
     return sentence + " Run the next cells."

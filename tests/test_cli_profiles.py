@@ -166,15 +166,17 @@ def test_build_profiles_names_the_value_it_is_given(argument, value):
     assert refused.value.field == argument
 
 
-def test_the_notebook_checks_its_fields_before_it_connects():
+def test_the_notebook_checks_its_fields_before_it_uses_them():
+    """Each field's own rule before the step connects (``begin_step`` with the parameters), then
+    all of them together, from the form (its twin), before a profile is built or a file is read."""
     cells = ["".join(cell["source"]) for cell in json.loads(NOTEBOOK.read_text())["cells"] if cell["cell_type"] == "code"]
     connecting = next(source for source in cells if "begin_step(" in source)
-    assert "validate_fields(" in connecting
-    assert connecting.index("validate_fields(") < connecting.index("run = begin_step(")
-    declared = [line.split(":")[0] for line in cells[0].splitlines() if ":" in line]
-    for parameter in ("developer_profile", "admin_profile", "session_name", "portal_url", "sso_region", "output",
-                      "config_file", "developer_name", "developer_role", "admin_role"):
-        assert parameter in declared and f"{parameter}={parameter}" in connecting, parameter
+    assert "parameters=globals()" in connecting and "form = run.form(globals())" in connecting
+    reading = next(source for source in cells if "validate_fields(" in source)
+    assert "values = form.values()" in reading
+    assert reading.index("validate_fields(**values)") < reading.index("build_step_profiles(") < reading.index(
+        "resolve_config_file(")
+    assert cells.index(connecting) < cells.index(reading)
 
 
 # ------------------------------------------------------------------------------------------
@@ -404,8 +406,8 @@ def test_a_brand_new_account_is_told_what_is_missing_before_anything(monkeypatch
     path = tmp_path / "config"
     parameters = {**FIRST_TIME, "headless": True, "apply": True, "config_file": str(path)}
     parameters.update({name: "" for name in absent})
-    with pytest.raises(InputError) as refused:  # the step's first cell after the parameters
-        run_notebook_cells(STEP_05, parameters, stop_after="run = begin_step(")
+    with pytest.raises(InputError) as refused:  # the step's Validate cell, before any profile is built
+        run_notebook_cells(STEP_05, parameters, stop_after="validate_fields(")
     assert refused.value.field == named
     assert "is needed with target 'none'" in refused.value.rule
     for listed in (named, *also_listed):

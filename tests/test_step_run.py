@@ -217,7 +217,7 @@ def test_begin_step_with_target_none_says_there_is_no_aws_access(monkeypatch, ca
 
 def test_the_sandbox_and_a_profile_are_named_as_before(sandbox, capsys):
     begin_step(STEP, target="sandbox", headless=True)
-    assert " through the local sandbox, as arn:aws:sts::" in capsys.readouterr().out
+    assert " through the local sandbox, as the sandbox user." in capsys.readouterr().out
 
 
 def test_only_the_profile_writing_and_the_sign_in_steps_run_without_aws_access():

@@ -363,7 +363,7 @@ def test_the_form_saves_target_none_without_asking_aws(monkeypatch: pytest.Monke
 
 def test_the_form_says_who_the_runbook_acts_as(sandbox: SandboxClient) -> None:
     said = targets.save_and_check(target="sandbox", profile="", region="eu-west-1", account_id="")
-    assert said.startswith(f"Saved. Acting on account {SANDBOX_ACCOUNT} in eu-west-1 as arn:aws:sts::")
+    assert said.startswith(f"Saved. Acting on account {SANDBOX_ACCOUNT} in eu-west-1 as the sandbox user.")  # not user/moto
     assert targets.load_settings() == Settings("sandbox", "", "eu-west-1", "")
 
 

@@ -9,7 +9,8 @@ from runbook_lib.errors import InputError
 from runbook_lib.notebook import begin_step
 from runbook_lib.steps import identity_center, secure_root
 from runbook_lib.target import Settings, load_settings, save_and_check, target_choices
-from runbook_lib.widgets import action_button, target_form
+from runbook_lib.forms import target_form
+from runbook_lib.widgets import action_button
 from aws_guard import refuse_every_aws_call
 
 
@@ -33,6 +34,11 @@ def shown_text(widget: ipywidgets.Widget) -> str:
         for item in output.outputs:
             texts.append(item.get("text", "") or item.get("data", {}).get("text/plain", ""))
     return "\n".join(texts)
+
+
+def fields_of(form: ipywidgets.VBox) -> list[ipywidgets.Widget]:
+    """Return the target form's four fields: target, profile, region, account id (beside their notes)."""
+    return [form.children[0], *(row.children[0] for row in form.children[1:4])]
 
 
 def form_fields(settings: Settings) -> dict[str, object]:
@@ -141,7 +147,7 @@ def test_target_form_saves_only_valid_settings(sandbox):
     form = target_form(
         **form_fields(Settings()), profiles=[], on_save=lambda **fields: saved.append(Settings(**fields)) or "saved"
     )
-    target, profile, region, account_id = form.children[:4]
+    target, profile, region, account_id = fields_of(form)
     region.value = "eu-west-1"
     buttons_in(form)[0].click()
     assert saved == [Settings("sandbox", "", "eu-west-1", "")]
@@ -156,11 +162,11 @@ def test_start_here_form_refuses_a_bad_account_id_and_saves_nothing(sandbox):
         return "saved"
 
     form = target_form(**form_fields(Settings()), profiles=[], on_save=checking_and_saving)
-    form.children[3].value = "12345"
+    fields_of(form)[3].value = "12345"
     buttons_in(form)[0].click()
     assert "account_id" in shown_text(form)
     assert not targets.settings_file().exists()
-    form.children[3].value = "123456789012"
+    fields_of(form)[3].value = "123456789012"
     buttons_in(form)[0].click()
     assert load_settings().account_id == "123456789012"
 
@@ -178,7 +184,7 @@ def test_begin_step_refuses_bad_input_before_connecting(sandbox, headless, monke
 def test_the_form_offers_every_target_and_saves_none_with_no_aws_call(monkeypatch):
     attempted = refuse_every_aws_call(monkeypatch)
     form = target_form(**form_fields(Settings()), profiles=["admin"], on_save=save_and_check)
-    target, profile, region, account_id = form.children[:4]
+    target, profile, region, account_id = fields_of(form)
     assert [value for _, value in target.options] == ["sandbox", "profile", "environment", "none"]
     target.value = "none"
     account_id.value = "111111111111"
@@ -192,7 +198,7 @@ def test_the_form_saves_the_environment_target_and_says_who_it_acts_as(sandbox, 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFAKEENVIRONMENT1")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret")
     form = target_form(**form_fields(Settings()), profiles=[], on_save=save_and_check)
-    form.children[0].value = "environment"
+    fields_of(form)[0].value = "environment"
     buttons_in(form)[0].click()
     assert "Saved. Acting on account 123456789012 in us-east-1 as arn:aws:sts::" in shown_text(form)
     assert load_settings().target == "environment"
