@@ -51,7 +51,7 @@ class WaitStatus:
         detail: What the last read said is still missing ("" when nothing to add).
         expires_in: Seconds left on something that expires meanwhile (a sign-in code); None
             when nothing does.
-        paused: True once the wait had to pause at least once (a display shows only such waits).
+        paused: True once a read was not final, so the wait pauses (a display shows only such waits).
     """
 
     what: str
@@ -266,6 +266,7 @@ class Watch:
         """
         self._attempt += 1
         self._detail = detail
+        self._paused = True  # a read not final: a pause follows, and the display shows the wait
         self._check()
         self.progress.report(self._status(TICK))
 
