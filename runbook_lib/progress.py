@@ -277,12 +277,11 @@ class Watch:
             WaitCancelled: as soon as ``progress.cancelled()`` says so.
         """
         self._paused = True
-        left = seconds
-        while left > 0:
+        tick = self.progress.tick_seconds
+        slices = 1 if math.isinf(tick) or seconds <= tick else math.ceil(seconds / tick - 1e-9)
+        for index in range(slices if seconds > 0 else 0):
             self._check()
-            nap = min(left, self.progress.tick_seconds)
-            self._sleep(nap)
-            left -= nap
+            self._sleep(min(tick, seconds - index * tick) if slices > 1 else seconds)
             self.progress.report(self._status(TICK))
         self._check()
 
