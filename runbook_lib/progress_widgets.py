@@ -6,13 +6,16 @@ pause shows a bar and a sentence ("Waiting for IAM Identity Center to show the i
 at its first read shows nothing. ``DevicePromptView`` shows a device sign-in's link and code,
 large, and counts down to the code's expiry while the sign-in waits.
 
-A kernel handles no click while a cell (or a button's callback) runs: the click waits in the
-kernel's queue until the wait is over. ``WidgetEvents`` lets the wait take, between two pauses,
-the clicks meant for its own Cancel button, and hands every other message back to the kernel,
-in order, when the wait ends. It reads ipykernel 7's main-thread socket (the package
+A kernel handles no click on a shell while a cell (or a button's callback) runs on it: the click
+waits in that shell's queue until the wait is over. ``WidgetEvents`` lets the wait take, between
+two pauses, the clicks meant for its own Cancel button, and hands every other message back to
+the kernel, in order, when the wait ends. It reads ipykernel 7's per-shell sockets (the package
 ``jupyter-ui-poll`` does the same through ``kernel.do_one_iteration``, which ipykernel 7 no longer
-has); where that socket is missing the button says to press the interrupt button (■) instead,
-which ``progress.Watch`` turns into the same ``WaitCancelled``.
+has). JupyterLab 4.6 sends widget messages over a subshell of their own, so a Cancel click during
+a cell's wait is handled there anyway, and a button's callback runs on that subshell, whose queue
+the wait then reads. Where no such socket exists the button says to press the interrupt button
+(■) instead, which ``progress.Watch`` turns into the same ``WaitCancelled`` (the interrupt reaches
+the main shell only: a button's callback on a subshell can be stopped by its Cancel button alone).
 
 Like ``widgets``, nothing here knows of steps, runs or AWS: it gets plain data and callables.
 """
@@ -30,6 +33,8 @@ from runbook_lib.progress import CANCELLED, DONE, END, START, TIMED_OUT, WaitSta
 TICK_SECONDS = 0.2
 """How often a shown wait asks for clicks on its Cancel button and moves its bar."""
 INTERRUPT_HINT = "press ■ (interrupt) to cancel"
+STATE_METHODS = frozenset({"update", "request_state"})
+"""ipywidgets' messages that only sync a widget's state: handled during a wait, never held."""
 END_COLOURS = {DONE: "#1a7f37", TIMED_OUT: "#9a6700", CANCELLED: "#57606a"}
 """The colour of a wait's one-line end: green done, amber timed out, grey cancelled; red otherwise."""
 
@@ -39,11 +44,13 @@ class WidgetEvents:
 
     Only messages for the widgets named are handled at once (a click on Apply during a wait must
     not apply in the middle of it); the others go back to the kernel, in the order they came,
-    when ``close`` is called.
+    when ``close`` is called. The wait reads the queue of the shell it runs on: the main shell
+    (a cell), or the subshell JupyterLab 4.6 sends widget messages to (a button's callback).
     """
 
-    def __init__(self, kernel: Any, socket: Any, comm_ids: set[str]) -> None:
-        self._kernel, self._socket, self._comm_ids = kernel, socket, comm_ids
+    def __init__(self, kernel: Any, socket: Any, loop: Any, subshell_id: str | None, comm_ids: set[str]) -> None:
+        self._kernel, self._socket, self._loop, self._subshell_id = kernel, socket, loop, subshell_id
+        self._comm_ids = comm_ids
         self._held: list[Any] = []
         self._broken = False
 
@@ -51,20 +58,24 @@ class WidgetEvents:
     def for_widgets(cls, *watched: ipywidgets.Widget) -> WidgetEvents | None:
         """Return the events of ``watched`` in this kernel, or None where a kernel cannot give them.
 
-        None outside IPython's kernel, outside the main thread, or with a kernel that has no
-        main-thread socket (before ipykernel 7, or another kernel).
+        None outside IPython's kernel, or with a kernel that has no per-shell sockets (before
+        ipykernel 7, or another kernel), or on a thread that is no shell of the kernel's.
         """
         try:
             from IPython import get_ipython
 
             kernel = get_ipython().kernel  # type: ignore[union-attr]
-            socket = kernel.shell_channel_thread.manager._shell_channel_to_main.to_socket
+            manager = kernel.shell_channel_thread.manager
             comm_ids = {widget.comm.comm_id for widget in watched}
-        except AttributeError:
+            if threading.current_thread() is threading.main_thread():
+                socket, loop, subshell_id = manager._shell_channel_to_main.to_socket, kernel.io_loop, None
+            else:
+                subshell_id = manager.subshell_id_from_thread_id(threading.get_ident())
+                subshell = manager._get_subshell(subshell_id)
+                socket, loop = subshell.shell_channel_to_subshell.to_socket, subshell.io_loop
+        except (AttributeError, RuntimeError, KeyError):
             return None
-        if threading.current_thread() is not threading.main_thread():
-            return None
-        return cls(kernel, socket, comm_ids)
+        return cls(kernel, socket, loop, subshell_id, comm_ids)
 
     def poll(self) -> None:
         """Handle the waiting messages for the watched widgets; hold the others."""
@@ -81,20 +92,28 @@ class WidgetEvents:
         """Give the held messages back to the kernel, in order: they run when the wait is over."""
         held, self._held = self._held, []
         for frames in held:
-            self._kernel.io_loop.add_callback(self._kernel.shell_main, None, frames)
+            self._loop.add_callback(self._kernel.shell_main, self._subshell_id, frames)
 
     def _is_watched(self, frames: Any) -> bool:
+        """Return True for a message to handle now: a click on a watched widget, or any state sync.
+
+        A state sync (the browser telling a widget's new value, e.g. the outputs an Output widget
+        caught) must not wait: given back after the wait, it would undo what the kernel showed
+        since. A click on another widget waits: it may start an action.
+        """
         session = self._kernel.session
         _, message = session.feed_identities(frames, copy=False)
         parsed = session.deserialize(message, content=False, copy=False)
         if parsed["header"]["msg_type"] != "comm_msg":
             return False
-        return session.unpack(parsed["content"]).get("comm_id") in self._comm_ids
+        content = session.unpack(parsed["content"])
+        data = content.get("data") if isinstance(content.get("data"), dict) else {}
+        return content.get("comm_id") in self._comm_ids or data.get("method") in STATE_METHODS
 
     def _dispatch(self, frames: Any) -> None:
         kernel = self._kernel
         parent, ident = kernel.get_parent("shell"), kernel._get_shell_context_var(kernel._shell_parent_ident)
-        handling = kernel.dispatch_shell(frames, concurrent=True)
+        handling = kernel.dispatch_shell(frames, subshell_id=self._subshell_id, concurrent=True)
         try:
             # A comm message's handler is synchronous: the coroutine ends at its first step.
             handling.send(None)
