@@ -296,7 +296,8 @@ KERNEL_CELL = textwrap.dedent('''
 
 
 @pytest.mark.notebooks
-def test_a_click_on_cancel_reaches_a_waiting_cell_in_a_real_kernel() -> None:
+@pytest.mark.parametrize("how", ["click", "interrupt"])
+def test_a_click_on_cancel_or_the_interrupt_ends_a_waiting_cell_in_a_real_kernel(how: str) -> None:
     from jupyter_client.manager import start_new_kernel
 
     manager, client = start_new_kernel(kernel_name="python3")
@@ -315,9 +316,12 @@ def test_a_click_on_cancel_reaches_a_waiting_cell_in_a_real_kernel() -> None:
             if cancel_id is None and "CANCEL-ID " in printed:
                 cancel_id = printed.split("CANCEL-ID ", 1)[1].split()[0]
                 queued = client.execute("print('ran after the wait')")  # held while the cell waits
-                client.shell_channel.send(client.session.msg("comm_msg", {
-                    "comm_id": cancel_id, "data": {"method": "custom", "content": {"event": "click"}},
-                }))
+                if how == "click":
+                    client.shell_channel.send(client.session.msg("comm_msg", {
+                        "comm_id": cancel_id, "data": {"method": "custom", "content": {"event": "click"}},
+                    }))
+                else:
+                    manager.interrupt_kernel()  # the ■ button
             if "OUTCOME" in printed and printed.rstrip().endswith(("True", "False", "out")):
                 outcome = printed.split("OUTCOME", 1)[1].strip()
         assert outcome == "WaitCancelled True"
