@@ -79,13 +79,14 @@ class WaitStatus:
     def describe(self) -> str:
         """Return the status in one line, e.g. "Waiting for IAM to show the role... 12 s of 60 s"."""
         if self.stage == END:
+            waited = f"Waited {self.elapsed:.0f} s for {self.what}"
             endings = {
-                DONE: f"{self.what}: done after {self.elapsed:.0f} s.",
-                TIMED_OUT: f"{self.what}: still not done after {self.elapsed:.0f} s; the step says what to do next.",
-                CANCELLED: f"{self.what}: cancelled after {self.elapsed:.0f} s.",
-                FAILED: f"{self.what}: stopped after {self.elapsed:.0f} s with an error (below).",
+                DONE: f"{waited}: done.",
+                TIMED_OUT: f"{waited}: still not done; the step says what to do next.",
+                CANCELLED: f"{waited}: cancelled.",
+                FAILED: f"{waited}: stopped by an error (below).",
             }
-            return endings.get(self.outcome, f"{self.what}: {self.outcome} after {self.elapsed:.0f} s.")
+            return endings.get(self.outcome, f"{waited}: {self.outcome}.")
         line = f"Waiting for {self.what}... {self.elapsed:.0f} s of {self.timeout_seconds:.0f} s"
         if self.expires_in is not None:
             line += f"; the code expires in {format_countdown(self.expires_in)}"

@@ -22,6 +22,7 @@ Like ``widgets``, nothing here knows of steps, runs or AWS: it gets plain data a
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import threading
 from typing import Any, Callable
@@ -204,12 +205,12 @@ class DevicePromptView:
         """Turn the prompt into one line once the sign-in is over (or say to start again)."""
         if outcome == DONE:
             self.prompt.value = f"Signed in with the code {html.escape(self.user_code)}."
-            self.box.children = (self.prompt,)
-            return
-        self.countdown.value = (
-            f"The code {html.escape(self.user_code)} is no longer waited for ({html.escape(outcome)}): "
-            "press the sign-in button (or run the cell) again for a new code."
-        )
+        else:  # nothing polls for this code any more: approving it now would do nothing
+            self.prompt.value = (
+                f"The code {html.escape(self.user_code)} is no longer waited for ({html.escape(outcome)}): "
+                "press the sign-in button (or run the cell) again for a new code."
+            )
+        self.box.children = (self.prompt,)
 
 
 class WaitDisplay:
@@ -269,7 +270,8 @@ class WaitDisplay:
                 view.cannot_cancel()
             self._waits[-1] = (view, events)
             self._show(view.box)
-        view.update(status)
+        # The prompt counts the code's expiry down itself: the bar's sentence need not say it twice.
+        view.update(dataclasses.replace(status, expires_in=None) if self.prompt is not None else status)
         if events is not None:
             events.poll()
 

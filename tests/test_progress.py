@@ -265,7 +265,7 @@ def test_headless_text_is_a_few_lines_not_one_per_read() -> None:
                        clock=time.clock, what="IAM Identity Center to show the instance", progress=TextProgress(lines.append))
     assert lines[0] == "Waiting for IAM Identity Center to show the instance (at most 120 s)..."
     assert lines[1].startswith("Waiting for IAM Identity Center to show the instance... 10 s of 120 s")
-    assert lines[-1] == "IAM Identity Center to show the instance: still not done after 120 s; the step says what to do next."
+    assert lines[-1] == "Waited 120 s for IAM Identity Center to show the instance: still not done; the step says what to do next."
     assert len(lines) == 1 + 12 + 1  # the start, one every 10 s (10..120), the end: for 61 reads
 
 
@@ -282,7 +282,7 @@ def test_headless_text_ends_with_done() -> None:
     assert lines == [
         "Waiting for IAM Identity Center to assign the permission set (at most 120 s)...",
         "Waiting for IAM Identity Center to assign the permission set... 10 s of 120 s",
-        "IAM Identity Center to assign the permission set: done after 10 s.",
+        "Waited 10 s for IAM Identity Center to assign the permission set: done.",
     ]
 
 

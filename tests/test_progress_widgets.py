@@ -98,7 +98,7 @@ def test_a_wait_that_pauses_shows_a_bar_then_one_line() -> None:
     [box] = shown
     assert "Waiting for IAM Identity Center to show the instance... 0 s of 120 s" in seen[0]
     assert any("12 s of 120 s" in text for text in seen)
-    assert texts(box) == ['<span style="color:#1a7f37">IAM Identity Center to show the instance: done after 20 s.</span>']
+    assert texts(box) == ['<span style="color:#1a7f37">Waited 20 s for IAM Identity Center to show the instance: done.</span>']
     assert len(time.naps) == 100 and time.naps == pytest.approx([0.2] * 100)  # pauses cut into ticks
 
 
@@ -131,7 +131,7 @@ def test_the_cancel_button_ends_the_wait_before_its_deadline() -> None:
     with pytest.raises(WaitCancelled) as caught:
         poll(display, time)
     [box], [events] = shown, made
-    assert texts(box) == ['<span style="color:#57606a">IAM Identity Center to show the instance: cancelled after 1 s.</span>']
+    assert texts(box) == ['<span style="color:#57606a">Waited 1 s for IAM Identity Center to show the instance: cancelled.</span>']
     assert events.closed and caught.value.waited_seconds < 120
     assert "Run the cell again to wait again" in str(caught.value)
 
@@ -159,7 +159,7 @@ def test_without_kernel_events_the_button_says_to_interrupt() -> None:
         waiting.poll_until(lambda: 0, lambda _: False, timeout_seconds=60, interval_seconds=5, sleep=look,
                            clock=time.clock, what="the answer", progress=display)
     assert button_labels[0] == INTERRUPT_HINT == "press ■ (interrupt) to cancel"
-    assert "cancelled after 1 s" in texts(shown[0])[0]
+    assert "Waited 1 s for the answer: cancelled." in texts(shown[0])[0]
 
 
 def test_outside_a_kernel_there_are_no_widget_events() -> None:
@@ -226,7 +226,7 @@ def test_the_sign_in_counts_down_on_the_prompt_and_ends_in_one_line() -> None:
                              sleep=time.sleep, clock=time.clock)
     assert countdowns[0] == "The code expires in 10:00." and "The code expires in 9:00." in countdowns
     assert texts(prompt.box) == ["Signed in with the code BCDF-GHJK."]
-    assert "you to approve the sign-in in your browser: done after 65 s." in texts(shown[1])[0]
+    assert "Waited 65 s for you to approve the sign-in in your browser: done." in texts(shown[1])[0]
 
 
 def test_a_sign_in_cancelled_says_to_start_again() -> None:
@@ -238,8 +238,9 @@ def test_a_sign_in_cancelled_says_to_start_again() -> None:
     with pytest.raises(WaitCancelled):
         sso_login.poll_for_token(PendingOidc(pending=100), CLIENT, "device-code", PROMPT, interval=5,
                                  timeout_seconds=300, sleep=time.sleep, clock=time.clock)
-    assert prompt is not None and "no longer waited for (cancelled)" in prompt.countdown.value
-    assert "press the sign-in button (or run the cell) again for a new code" in prompt.countdown.value
+    assert prompt is not None and texts(prompt.box) == [
+        "The code BCDF-GHJK is no longer waited for (cancelled): press the sign-in button (or run the cell) again for a new code."
+    ]
 
 
 def test_headless_the_prompt_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -269,7 +270,7 @@ def test_the_notebook_s_display_turns_an_interrupt_into_wait_cancelled() -> None
                            clock=time.clock, what="IAM to show the role")
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
     assert str(caught.value).startswith("Stopped waiting for IAM to show the role after 3 s, as you asked.")
-    assert "cancelled after 3 s" in texts(shown[0])[0]
+    assert "Waited 3 s for IAM to show the role: cancelled." in texts(shown[0])[0]
 
 
 # --- in a real kernel ---------------------------------------------------------------------------
