@@ -430,3 +430,22 @@ class SignInTimeoutError(SignInError):
             advice="Start the sign-in again, open the link it shows, sign in and click 'Allow' "
             "(or give `timeout_seconds` more time).",
         )
+
+
+class WaitCancelled(RunbookError):
+    """Raised when the person cancelled a wait (the Cancel button, or the kernel's interrupt).
+
+    Nothing is undone: what AWS was doing goes on, and the step picks up where it is when run again.
+
+    Attributes:
+        what: What was being waited for.
+        waited_seconds: How long it was waited for before the cancel.
+    """
+
+    def __init__(self, what: str, waited_seconds: float) -> None:
+        self.what = what
+        self.waited_seconds = waited_seconds
+        super().__init__(
+            f"Stopped waiting for {what} after {waited_seconds:.0f} s, as you asked.",
+            advice="Run the cell again to wait again (what was started goes on meanwhile).",
+        )

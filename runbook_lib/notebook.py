@@ -15,11 +15,12 @@ import datetime
 from functools import partial
 from typing import Any, Callable, Mapping
 
-from runbook_lib import confirm_widgets, forms, widgets
+from runbook_lib import confirm_widgets, forms, progress_widgets, widgets
 from runbook_lib.checks import Verification
 from runbook_lib.errors import InputError, RunbookError
 from runbook_lib.parameters import NOTEBOOKS_DIR, check_step_parameters, read_parameter_specs
 from runbook_lib.plan import Plan
+from runbook_lib.progress import Progress, TextProgress, current_progress, use_progress
 from runbook_lib.step_run import StepReport, StepRun, begin_run
 from runbook_lib import addresses
 from runbook_lib.steps.checklist import ChecklistItem, describe_item
@@ -85,6 +86,39 @@ def display(*objects: object) -> None:
 
         with pandas.option_context("display.max_colwidth", None):
             ipython_display(shown)
+
+
+def show_widget(widget: Any) -> None:
+    """Display a widget where the code runs now: the cell's output, or a button's."""
+    from IPython.display import display as ipython_display
+
+    ipython_display(widget)
+
+
+def wait_progress(*, headless: bool) -> Progress:
+    """Return how this notebook shows its waits: a line now and then headless, a bar in JupyterLab.
+
+    The bar's Cancel button and the kernel's interrupt both end a wait with ``WaitCancelled``
+    (shown as its message and advice, see ``show_errors_plainly``).
+    """
+    if headless:
+        return TextProgress(write=print)
+    return progress_widgets.WaitDisplay(show_widget)
+
+
+def show_sign_in_prompt(prompt: Any) -> None:
+    """Show a device sign-in's link and code (a ``sso_login.DevicePrompt``) to the person.
+
+    In JupyterLab the link and the code are large and the code's expiry counts down while the
+    sign-in waits; headless they are printed.
+    """
+    shown = current_progress()
+    if isinstance(shown, progress_widgets.WaitDisplay):
+        shown.show_device_prompt(
+            prompt.verification_uri_complete, prompt.user_code, prompt.expires_in, prompt.verification_uri,
+        )
+        return
+    print(f"Open {prompt.verification_uri_complete}\nand check the code: {prompt.user_code} (valid {prompt.expires_in // 60} minutes)")
 
 
 ACCESS_WORDS = {"sandbox": "the local sandbox", "environment": "the credentials in the environment"}
@@ -386,6 +420,10 @@ class NotebookStep:
         ]
         display(widgets.checklist_controls(rows))
 
+    def show_sign_in_prompt(self, prompt: Any) -> None:
+        """Show a device sign-in's link and code (see the module's ``show_sign_in_prompt``)."""
+        show_sign_in_prompt(prompt)
+
     def finish(self) -> StepReport:
         """Note the AWS calls made and write the report where the runner expects it."""
         return self.run.finish()
@@ -419,6 +457,7 @@ def begin_step(
     """
     show_errors_plainly()
     _EARLIER_FAILURE.clear()  # a new start: a name missing from now on is not an earlier cell's
+    use_progress(wait_progress(headless=headless))  # every wait of this step reports there
     if parameters is not None:
         check_step_parameters(step, parameters)
     run = begin_run(

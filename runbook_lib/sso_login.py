@@ -31,6 +31,7 @@ from runbook_lib import validate
 from runbook_lib.aws import translating_aws_errors
 from runbook_lib.files import PRIVATE_FOLDER_MODE, make_private_folders, replace_atomically
 from runbook_lib.paths import token_cache_path
+from runbook_lib.progress import TIMED_OUT, Progress, Watch
 from runbook_lib.errors import (
     DeviceAuthorizationDeniedError,
     DeviceCodeExpiredError,
@@ -155,6 +156,7 @@ def login_with_device_code(
     clock: Callable[[], float] = time.monotonic,
     endpoint_url: str | None = None,
     scopes: Sequence[str] = DEFAULT_SCOPES,
+    progress: Progress | None = None,
 ) -> SsoToken:
     """Sign a person in to IAM Identity Center with a link and a code; return the token.
 
@@ -177,6 +179,8 @@ def login_with_device_code(
         clock: Monotonic seconds (tests pass a fake).
         endpoint_url: The sandbox's URL, or None for AWS.
         scopes: The registration scopes; with one, AWS also issues a refresh token.
+        progress: Where the wait for the approval reports, with the code's expiry counted down;
+            None: the notebook's (``progress.current_progress``).
 
     Returns:
         The token, with the client registration botocore needs to refresh it.
@@ -187,6 +191,7 @@ def login_with_device_code(
         DeviceCodeExpiredError: when the code expired before it was approved.
         DeviceAuthorizationDeniedError: when the person clicked "Deny".
         SignInTimeoutError: when nobody approved within ``timeout_seconds``.
+        WaitCancelled: when the person cancelled the wait (or interrupted the kernel).
         AwsCallError: for any other refusal by AWS.
     """
     start_url = validate.validate_portal_url(start_url, field="start_url")
@@ -224,7 +229,7 @@ def login_with_device_code(
     answer = poll_for_token(
         oidc, client, authorization["deviceCode"], prompt,
         interval=int(authorization.get("interval", DEFAULT_INTERVAL_SECONDS)),
-        timeout_seconds=timeout_seconds, sleep=sleep, clock=clock,
+        timeout_seconds=timeout_seconds, sleep=sleep, clock=clock, progress=progress,
     )
     received = datetime.now(timezone.utc).replace(microsecond=0)
     return SsoToken(
@@ -247,31 +252,40 @@ def poll_for_token(
     timeout_seconds: float,
     sleep: Callable[[float], None],
     clock: Callable[[], float],
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Poll ``CreateToken`` until the device code is approved; return AWS's answer.
 
+    The wait reports to ``progress`` with the code's time left (``expires_in``) counted down.
+
     Raises:
-        DeviceCodeExpiredError, DeviceAuthorizationDeniedError, SignInTimeoutError: as
-            ``login_with_device_code`` says.
+        DeviceCodeExpiredError, DeviceAuthorizationDeniedError, SignInTimeoutError, WaitCancelled:
+            as ``login_with_device_code`` says.
     """
-    deadline = clock() + timeout_seconds
-    while True:
-        try:
-            return oidc.create_token(
-                clientId=client.client_id, clientSecret=client.client_secret,
-                grantType=DEVICE_CODE_GRANT, deviceCode=device_code,
-            )
-        except oidc.exceptions.AuthorizationPendingException:
-            pass  # the person has not clicked yet
-        except oidc.exceptions.SlowDownException:
-            interval += SLOW_DOWN_SECONDS
-        except oidc.exceptions.ExpiredTokenException as error:
-            raise DeviceCodeExpiredError(prompt.user_code, prompt.expires_in) from error
-        except oidc.exceptions.AccessDeniedException as error:
-            raise DeviceAuthorizationDeniedError(prompt.user_code) from error
-        if clock() + interval > deadline:
-            raise SignInTimeoutError(prompt.user_code, timeout_seconds)
-        sleep(interval)
+    with Watch(
+        "you to approve the sign-in in your browser", timeout_seconds=timeout_seconds, clock=clock, sleep=sleep,
+        progress=progress, expires_in=prompt.expires_in,
+    ) as watch:
+        deadline = clock() + timeout_seconds
+        while True:
+            try:
+                return oidc.create_token(
+                    clientId=client.client_id, clientSecret=client.client_secret,
+                    grantType=DEVICE_CODE_GRANT, deviceCode=device_code,
+                )
+            except oidc.exceptions.AuthorizationPendingException:
+                pass  # the person has not clicked yet
+            except oidc.exceptions.SlowDownException:
+                interval += SLOW_DOWN_SECONDS
+            except oidc.exceptions.ExpiredTokenException as error:
+                raise DeviceCodeExpiredError(prompt.user_code, prompt.expires_in) from error
+            except oidc.exceptions.AccessDeniedException as error:
+                raise DeviceAuthorizationDeniedError(prompt.user_code) from error
+            if clock() + interval > deadline:
+                watch.finish(TIMED_OUT)
+                raise SignInTimeoutError(prompt.user_code, timeout_seconds)
+            watch.read_made("not approved yet")
+            watch.pause(interval)
 
 
 # ---------------------------------------------------------------------------------------------

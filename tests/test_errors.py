@@ -51,6 +51,7 @@ EXAMPLES: dict[type[RunbookError], RunbookError] = {
     errors.DeviceCodeExpiredError: errors.DeviceCodeExpiredError("ABCD-EFGH", 600),
     errors.DeviceAuthorizationDeniedError: errors.DeviceAuthorizationDeniedError("ABCD-EFGH"),
     errors.SignInTimeoutError: errors.SignInTimeoutError("ABCD-EFGH", 300),
+    errors.WaitCancelled: errors.WaitCancelled("IAM to show the role", 12.0),
     plan.UnknownOperationError: plan.UnknownOperationError("04_create_developer_user", ["rename_user"]),
 }
 

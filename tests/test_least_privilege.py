@@ -197,6 +197,52 @@ def test_a_role_iam_shows_late_is_waited_for_and_the_progress_said(ctx: AwsConte
     assert said[1].startswith("Waiting for IAM to catch up (5 of at most 60 s)")
 
 
+def test_iam_s_settling_reports_its_progress_and_can_be_cancelled(ctx: AwsContext) -> None:
+    from runbook_lib.errors import WaitCancelled
+    from runbook_lib.progress import CANCELLED, DONE, END, START, TICK
+
+    class Shown:
+        tick_seconds = 1.0
+
+        def __init__(self, cancel_after: int | None = None) -> None:
+            self.statuses: list = []
+            self.cancel_after = cancel_after
+
+        def report(self, status) -> None:  # type: ignore[no-untyped-def]
+            self.statuses.append(status)
+
+        def cancelled(self) -> bool:
+            ticks = sum(status.stage == TICK for status in self.statuses)
+            return self.cancel_after is not None and ticks >= self.cancel_after
+
+    shown, clock = Shown(), FakeClock()
+    with Stubber(ctx.client("iam")) as stub:
+        stub.add_response("list_roles", {"Roles": []})
+        stub.add_response("list_roles", {"Roles": [listed_role()]})
+        stub.add_response("simulate_principal_policy", {"EvaluationResults": [
+            {"EvalActionName": "s3:ListAllMyBuckets", "EvalResourceName": "*", "EvalDecision": "allowed"}]})
+        least_privilege.check_role_permissions(
+            ctx, "DeveloperAccess", must_allow=["s3:ListAllMyBuckets"], must_deny=[],
+            wait=least_privilege.IamWait(sleep=clock.sleep, clock=clock, progress=shown),
+        )
+    stages = [status.stage for status in shown.statuses]
+    assert stages[0] == START and stages[-1] == END and TICK in stages
+    assert shown.statuses[-1].outcome == DONE
+    assert shown.statuses[1].what == "IAM to show the role of DeveloperAccess and its policies"
+    assert shown.statuses[1].detail.startswith("No role AWSReservedSSO_DeveloperAccess_")
+
+    cancelling, clock = Shown(cancel_after=2), FakeClock()
+    with Stubber(ctx.client("iam")) as stub:
+        for _ in range(3):
+            stub.add_response("list_roles", {"Roles": []})
+        with pytest.raises(WaitCancelled):
+            least_privilege.check_role_permissions(
+                ctx, "DeveloperAccess", must_allow=["s3:ListAllMyBuckets"], must_deny=[],
+                wait=least_privilege.IamWait(sleep=clock.sleep, clock=clock, progress=cancelling),
+            )
+    assert cancelling.statuses[-1].outcome == CANCELLED and clock.now < 60
+
+
 def test_a_role_that_never_shows_fails_after_the_bounded_wait(ctx: AwsContext) -> None:
     clock = FakeClock()
     with Stubber(ctx.client("iam")) as stub:

@@ -31,6 +31,7 @@ from runbook_lib.errors import (
 )
 from runbook_lib.plan import CONSOLE, CREATE, Applier, Change, Plan, apply_plan
 from runbook_lib import addresses
+from runbook_lib.progress import Progress
 from runbook_lib.waiting import Clock, Sleep, poll_until
 
 STEP_ID = "02_enable_identity_center"
@@ -354,8 +355,12 @@ def wait_for_instance(
     interval_seconds: float = 5.0,
     sleep: Sleep = time.sleep,
     clock: Clock = time.monotonic,
+    progress: Progress | None = None,
 ) -> IdentityCenterInstance | None:
     """Poll ``sso:ListInstances`` until the instance is ``ACTIVE`` or the time is up (bounded).
+
+    The wait reports to ``progress`` (None: the notebook's) and ends with ``WaitCancelled``
+    when the person cancels it.
 
     IAM actions: ``sso:ListInstances``.
 
@@ -370,6 +375,8 @@ def wait_for_instance(
         lambda: read_instance(ctx),
         lambda found: found is not None and instance_not_ready(found, ctx.region) is None,
         timeout_seconds=timeout_seconds, interval_seconds=interval_seconds, sleep=sleep, clock=clock,
+        what="IAM Identity Center to show the instance", progress=progress,
+        describe_pending=lambda found: "no instance yet" if found is None else f"its status is {found.status}",
     )
     return instance if instance is not None and instance_not_ready(instance, ctx.region) is None else None
 

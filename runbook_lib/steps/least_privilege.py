@@ -30,6 +30,7 @@ from runbook_lib.checks import FAIL, PASS, Check
 from runbook_lib.errors import RunbookError
 from runbook_lib.sandbox.client import SandboxClient
 from runbook_lib import addresses
+from runbook_lib.progress import Progress as WaitProgress
 from runbook_lib.waiting import Clock, Sleep, poll_until
 
 RESERVED_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
@@ -52,9 +53,11 @@ class IamWait:
     Attributes:
         timeout_seconds: The longest wait.
         interval_seconds: The pause between two reads.
-        on_progress: Told what is still awaited after each read that is not final; None: nobody.
+        on_progress: Also told, in a sentence, what is still awaited after each read that is not
+            final; None: nobody (the wait reports to its ``progress`` display in any case).
         sleep: How to pause (a test passes one that moves its clock).
         clock: Where the time comes from.
+        progress: Where the wait reports (``runbook_lib.progress``); None: the notebook's.
     """
 
     timeout_seconds: float = IAM_SETTLE_SECONDS
@@ -62,6 +65,7 @@ class IamWait:
     on_progress: Progress | None = None
     sleep: Sleep = time.sleep
     clock: Clock = time.monotonic
+    progress: WaitProgress | None = None
 
 
 SANDBOX_EVALUATOR = (
@@ -208,9 +212,13 @@ def check_role_permissions(
             )
         return not failed
 
+    def still_missing(checks: list[Check]) -> str:
+        return next((check.detail for check in checks if check.status == FAIL), "")
+
     checks = poll_until(
         judge, settled, timeout_seconds=wait.timeout_seconds, interval_seconds=wait.interval_seconds,
-        sleep=wait.sleep, clock=wait.clock,
+        sleep=wait.sleep, clock=wait.clock, what=f"IAM to show the role of {permission_set_name} and its policies",
+        progress=wait.progress, describe_pending=still_missing,
     )
     waited = f" Still so after waiting {wait.timeout_seconds:.0f} s for IAM."
     return [dataclasses.replace(check, detail=check.detail + waited) if check.status == FAIL else check for check in checks]
