@@ -178,6 +178,45 @@ def test_03_cells_one_at_a_time_then_apply_twice_applies_once(lab, sandbox, ctx)
     lab.screenshot("03-applied-once.png")
 
 
+BY_HAND = [("03_create_admin_user", "Admin", 10), ("04_create_developer_user", "ada-developer", 12)]
+"""A step with a checklist: its notebook, the user it makes, the checklist's cell."""
+
+
+@pytest.mark.parametrize(("step", "user", "checklist_cell"), BY_HAND, ids=[step[:2] for step, _, _ in BY_HAND])
+def test_by_hand_to_verified_every_checklist_button_pressed_twice(lab, sandbox, ctx, step, user, checklist_cell):
+    prepare_account_for(step, sandbox)
+    lab.open_notebook(f"{step}.ipynb")
+    lab.assert_ran_cleanly(lab.run_cells())
+    press_and_expect_fresh(lab, only_button(lab, APPLY_LABEL), f"Applied: identitystore_user.{user}", label=APPLY_LABEL)
+
+    checklist = lab.cell(checklist_cell)
+    simulate_buttons = checklist.locator(".widget-button").filter(has_text=re.compile("^" + re.escape(SIMULATE_LABEL)))
+    boxes = checklist.locator(".widget-checkbox input")
+    with lab.explaining(f"{step}'s checklist should offer a simulate button and a box per item, none ticked"):
+        expect(simulate_buttons).not_to_have_count(0)
+        expect(boxes).to_have_count(simulate_buttons.count())
+        for index in range(boxes.count()):
+            expect(boxes.nth(index)).not_to_be_checked()
+    for index in range(simulate_buttons.count()):
+        button = simulate_buttons.nth(index)
+        label = button.inner_text()
+        for _ in range(2):
+            press_and_expect_fresh(lab, button, "sandbox played the console step", label=label)
+        with lab.explaining(f"{label!r} should tick its box"):
+            expect(boxes.nth(index)).to_be_checked()
+
+    check_again = only_button(lab, "Check again")
+    fresh = press_and_expect_fresh(lab, check_again, "identitystore_user", label="Check again")
+    with lab.explaining("With the plan applied and the checklist done, every check should pass"):
+        expect(fresh.locator("tr", has_text="PASS")).not_to_have_count(0)
+        expect(fresh).not_to_contain_text("FAIL")
+        expect(fresh).not_to_contain_text("WARN")
+    assert user_names(ctx) == [user], lab.describe()
+    assert_no_traceback(lab)
+    fresh.scroll_into_view_if_needed()
+    lab.screenshot(f"{step[:2]}-verified.png")
+
+
 # --- 04: double-click, old buttons, a changed account --------------------------------------------
 
 
