@@ -294,6 +294,33 @@ def test_04_apply_after_the_account_changed_applies_nothing_and_says_so(lab, san
     lab.screenshot("04-account-changed.png")
 
 
+def managed_policy_names(ctx: AwsContext) -> list[str]:
+    """Return the AWS managed policies attached to the instance's only permission set."""
+    admin = ctx.client("sso-admin")
+    instance_arn = require_instance(ctx).instance_arn
+    [arn] = admin.list_permission_sets(InstanceArn=instance_arn)["PermissionSets"]
+    attached = admin.list_managed_policies_in_permission_set(InstanceArn=instance_arn, PermissionSetArn=arn)
+    return sorted(policy["Name"] for policy in attached["AttachedManagedPolicies"])
+
+
+def test_04_a_service_picked_in_the_list_reaches_the_plan_and_the_account(lab, sandbox, ctx):
+    prepare_account_for("04_create_developer_user", sandbox)
+    lab.open_notebook("04_create_developer_user.ipynb")
+    lab.run_cells(0, CELL_04["services"] + 1)
+    picker = lab.cell_outputs(CELL_04["services"]).locator(".widget-select-multiple select")
+    with lab.explaining("Ctrl-clicking DynamoDB should add it to the services chosen"):
+        picker.locator("option", has_text="Amazon DynamoDB").click(modifiers=["ControlOrMeta"])
+        expect(picker.locator("option:checked")).to_have_count(4)  # the sandbox's three examples, and DynamoDB
+
+    lab.assert_ran_cleanly(lab.run_cells(CELL_04["validate"]))  # "then run the cells below again"
+    with lab.explaining("The plan should attach DynamoDB's policy"):
+        expect(lab.cell_outputs(CELL_04["plan"])).to_contain_text("AmazonDynamoDBFullAccess")
+    press_and_expect_fresh(lab, only_button(lab, APPLY_LABEL), "AmazonDynamoDBFullAccess", label=APPLY_LABEL)
+    assert "AmazonDynamoDBFullAccess" in managed_policy_names(ctx), lab.describe()
+    assert_no_traceback(lab)
+    lab.screenshot("04-dynamodb-picked.png")
+
+
 # --- validation errors ----------------------------------------------------------------------------
 
 VALIDATION_ERRORS = [
