@@ -55,6 +55,12 @@ SETTLE_SECONDS = 1.0
 """How long the finished state must hold before it counts: one idle poll can precede the next
 execute request's "busy"."""
 PAGE_TEXT_LIMIT = 15_000
+ARTIFACTS_VARIABLE = "BROWSER_ARTIFACTS"
+"""When set, a folder: each test's screenshots go under it (one folder per test) for CI to keep."""
+CELL_SELECTOR = ".jp-NotebookPanel .jp-Notebook .jp-Cell"
+"""The notebook's cells in the page, in the model's order (JupyterLab 4 keeps them all in the DOM)."""
+STALE_ATTRIBUTE = "data-test-stale"
+"""Marks what a widget's Output showed before a press (``mark_stale``), to tell a fresh result from it."""
 
 NOTEBOOK_STATE_JS = """
 (path) => {
@@ -103,6 +109,17 @@ RUN_ALL_JS = """
   window.__runAllError = null;
   window.jupyterapp.commands.execute('notebook:run-all-cells')
     .catch((error) => { window.__runAllError = String(error); });
+}
+"""
+
+CELL_SOURCE_JS = """
+([path, index]) => {
+  for (const widget of window.jupyterapp.shell.widgets('main')) {
+    if (widget.context && widget.context.path === path && widget.content) {
+      return widget.content.widgets[index].model.sharedModel.getSource();
+    }
+  }
+  return null;
 }
 """
 
@@ -403,6 +420,91 @@ class JupyterLabPage:
         if problems:
             self.fail("The notebook did not run cleanly: " + "; ".join(problems), state)
 
+    # --- acting as a person: cells one at a time, typing, pressing -------------------------------
+
+    def cell(self, index: int) -> Locator:
+        """Return the notebook's cell ``index`` (counting markdown cells too, as the file does)."""
+        return self.page.locator(CELL_SELECTOR).nth(index)
+
+    def cell_outputs(self, index: int) -> Locator:
+        """Return what cell ``index`` shows below its code (all its outputs, widgets included)."""
+        return self.cell(index).locator(".jp-Cell-outputArea")
+
+    def select_cell(self, index: int) -> None:
+        """Click cell ``index``'s prompt, as a person does to pick a cell (command mode, not editing)."""
+        with self.explaining(f"Selecting cell {index}"):
+            self.cell(index).locator(".jp-InputPrompt").click()
+            self.page.wait_for_function(
+                "([path, index]) => { for (const w of window.jupyterapp.shell.widgets('main')) {"
+                " if (w.context && w.context.path === path && w.content) return w.content.activeCellIndex === index"
+                " && w.content.mode === 'command'; } return false; }",
+                arg=[self.notebook, index], timeout=EXPECT_SECONDS * 1000,
+            )
+
+    def run_cells(self, start: int = 0, stop: int | None = None) -> dict[str, Any]:
+        """Run cells ``start`` to ``stop`` (exclusive; default: to the end) one at a time, as a person does.
+
+        Clicks cell ``start``, then presses Shift+Enter once per cell (Ctrl+Enter on the notebook's
+        last cell, where Shift+Enter would add a new one), waiting for each code cell to finish.
+        A cell that fails does not stop the next ones, as in JupyterLab. Returns the last state.
+        """
+        cells = self.state()["cells"]
+        stop = len(cells) if stop is None else stop
+        self.select_cell(start)
+        state: dict[str, Any] = {}
+        for index in range(start, stop):
+            before = cells[index].get("execution_count")
+            self.page.keyboard.press("Control+Enter" if index == len(cells) - 1 else "Shift+Enter")
+            if cells[index]["type"] != "code":
+                continue
+            state = self.wait_for(
+                lambda state, index=index, before=before: (
+                    state["cells"][index]["execution_count"] not in (None, before)
+                    and not state["cells"][index]["running"] and state["kernel_status"] == "idle"
+                ),
+                RUN_ALL_SECONDS, f"cell {index} to run (Shift+Enter)",
+            )
+            cells = state["cells"]
+        return state or self.state()
+
+    def cell_source(self, index: int) -> str:
+        """Return cell ``index``'s text as JupyterLab's model holds it."""
+        return self.page.evaluate(CELL_SOURCE_JS, [self.notebook, index])
+
+    def replace_line(self, index: int, starting_with: str, new_line: str) -> None:
+        """Edit cell ``index`` as a person does: click the line that starts with ``starting_with``,
+        select it (Home, Shift+End), type ``new_line`` over it, leave the editor (Escape)."""
+        with self.explaining(f"Editing the line {starting_with!r} of cell {index}"):
+            line = self.cell(index).locator(".cm-line").filter(has_text=re.compile("^" + re.escape(starting_with)))
+            expect(line).to_have_count(1)
+            line.click()
+            self.page.keyboard.press("Home")
+            self.page.keyboard.press("Shift+End")
+            self.page.keyboard.insert_text(new_line)  # as typed, without the editor closing quotes for us
+            self.page.keyboard.press("Escape")
+        source = self.cell_source(index)
+        if new_line not in source.splitlines():
+            self.fail(f"After editing, cell {index} does not hold the line {new_line!r}; it holds:\n{source}")
+
+    def type_into(self, field: Locator, text: str) -> None:
+        """Replace a text field's value by typing, as a person does (select all, type)."""
+        with self.explaining(f"Typing {text!r}"):
+            field.click()
+            field.press("ControlOrMeta+a")
+            field.press_sequentially(text)
+
+    def wait_until_kernel_idle(self) -> dict[str, Any]:
+        """Wait until the kernel is idle (a button's callback keeps it busy while it runs)."""
+        return self.wait_for(lambda state: state["kernel_status"] == "idle", RUN_ALL_SECONDS, "the kernel to be idle")
+
+    def mark_stale(self, area: Locator) -> None:
+        """Mark everything ``area`` shows now, so that ``fresh_outputs`` finds only what comes after."""
+        area.evaluate(f"(el) => el.querySelectorAll('*').forEach((child) => child.setAttribute('{STALE_ATTRIBUTE}', ''))")
+
+    def fresh_outputs(self, output: Locator) -> Locator:
+        """Return the outputs of a widget's Output that appeared since ``mark_stale``."""
+        return output.locator(f".jp-OutputArea-output:not([{STALE_ATTRIBUTE}])")
+
     def button(self, label: str, *, exact: bool = True) -> Locator:
         """Return the ipywidgets button(s) labelled ``label`` (or starting with it if not exact)."""
         pattern = re.escape(label) + ("$" if exact else "")
@@ -461,9 +563,22 @@ class JupyterLabPage:
             self.fail(f"{what}: {error}")
 
 
+def artifacts_folder(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Return where a test's screenshots go: under ``$BROWSER_ARTIFACTS`` (CI keeps them), else its tmp_path."""
+    root = os.environ.get(ARTIFACTS_VARIABLE, "").strip()
+    if not root:
+        return tmp_path
+    test = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name).strip("_")
+    folder = Path(root) / request.node.path.stem / test
+    shutil.rmtree(folder, ignore_errors=True)  # only this run's pictures
+    folder.mkdir(parents=True)
+    return folder
+
+
 @pytest.fixture
 def lab(
-    jupyter_server: JupyterServer, browser: Browser, sandbox: SandboxClient, tmp_path: Path
+    jupyter_server: JupyterServer, browser: Browser, sandbox: SandboxClient, tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> Iterator[JupyterLabPage]:
     """Return a fresh page on JupyterLab, the sandbox reset; delete its kernels afterwards."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -471,7 +586,7 @@ def lab(
     # A workspace of its own: JupyterLab would otherwise reopen the previous test's notebook.
     workspace = f"test-{secrets.token_hex(6)}"
     try:
-        yield JupyterLabPage(page, jupyter_server, tmp_path, workspace)
+        yield JupyterLabPage(page, jupyter_server, artifacts_folder(request, tmp_path), workspace)
     finally:
         context.close()
         jupyter_server.delete_sessions_and_kernels()
