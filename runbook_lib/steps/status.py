@@ -51,11 +51,13 @@ class StepStatus:
 
 @dataclass(frozen=True)
 class StepDefinition:
-    """How to judge a step from live state: its plan and its verification."""
+    """How to judge a step: from live state (its plan and its verification), or for a step with
+    nothing to build (08 reads, 99 removes) straight as a status word and a sentence."""
 
     step: str
     title: str
-    assess: Callable[[AwsContext, CallerIdentity], tuple[Plan, Verification]]
+    assess: Callable[[AwsContext, CallerIdentity], tuple[Plan, Verification]] | None = None
+    describe: Callable[[AwsContext, CallerIdentity], tuple[str, str]] | None = None
 
 
 @translating_aws_errors
@@ -217,24 +219,24 @@ def find_last_audit(account_id: str, *, sandbox: bool) -> dict[str, Any] | None:
     return None
 
 
-def audit_status(account_id: str, *, sandbox: bool) -> StepStatus:
-    """Return step 08's status: its last report's result, or "not run"."""
-    title = "Audit the account"
-    kept = find_last_audit(account_id, sandbox=sandbox)
+def describe_audit(ctx: AwsContext, caller: CallerIdentity) -> tuple[str, str]:
+    """Return step 08's status and sentence: its last kept report's result, or "not run"."""
+    kept = find_last_audit(caller.account_id, sandbox=ctx.is_sandbox)
     if kept is None:
-        return StepStatus(AUDIT_STEP_ID, title, NOT_RUN, "No audit yet; it only reads, so run it any time.")
+        return NOT_RUN, "No audit yet; it only reads, so run it any time."
     counts = {status: count for status, count in (kept.get("summary") or {}).items() if count}
     listed = ", ".join(f"{count} {status}" for status, count in counts.items())
     when = str(kept.get("collected_at", ""))[:16].replace("T", " ")
-    failed = counts.get(FAIL, 0)
-    return StepStatus(AUDIT_STEP_ID, title, TO_DO if failed else DONE,
-                      f"Last audit {when}: {listed}." + (" Fix the FAIL rows, then audit again." if failed else ""))
+    if counts.get(FAIL):
+        return TO_DO, f"Last audit {when}: {listed}. Fix the FAIL rows, then audit again."
+    return DONE, f"Last audit {when}: {listed}."
 
 
-TEARDOWN_STATUS = StepStatus(
-    TEARDOWN_STEP_ID, "Tear down what the runbook made", INFO,
-    "Only when you are done: it shows what it would delete and deletes after you type the confirmation.",
-)
+def describe_teardown(ctx: AwsContext, caller: CallerIdentity) -> tuple[str, str]:
+    """Return step 99's status and sentence: what it is for (it is never "to do")."""
+    return INFO, "Only when you are done: it shows what it would delete, and deletes once you type the confirmation."
+
+
 DEFAULT_DEVELOPER_ROLE = "DeveloperAccess"
 """Step 04's default permission set, the role of the developer's profile (step 05)."""
 
@@ -247,6 +249,8 @@ STEPS = (
     StepDefinition(CLI_PROFILES_STEP_ID, "Configure the AWS CLI", assess_cli_profiles),
     StepDefinition(developer_access.STEP_ID, "Verify the developer's access", assess_sign_in),
     StepDefinition(guardrails.STEP_ID, "Set cost guardrails", assess_guardrails),
+    StepDefinition(AUDIT_STEP_ID, "Audit the account", describe=describe_audit),
+    StepDefinition(TEARDOWN_STEP_ID, "Tear down what the runbook made", describe=describe_teardown),
 )
 
 
@@ -258,7 +262,7 @@ def read_step_statuses(ctx: AwsContext, caller: CallerIdentity) -> list[StepStat
     account's organization) is "blocked"; AWS refusing the runbook's identity is raised, since
     every status after it would be a guess.
 
-    After the steps judged from AWS come 08's (its last kept report) and 99's (what it is for).
+    08's status is its last kept report's; 99's says what it is for.
 
     IAM actions: those of every step's read (``iam:GetAccountSummary``,
     ``iam:GetCredentialReport``, ``organizations:DescribeOrganization``, ``sso:ListInstances``,
@@ -270,6 +274,9 @@ def read_step_statuses(ctx: AwsContext, caller: CallerIdentity) -> list[StepStat
     """
     statuses = []
     for definition in STEPS:
+        if definition.describe is not None:
+            statuses.append(StepStatus(definition.step, definition.title, *definition.describe(ctx, caller)))
+            continue
         try:
             plan, verification = definition.assess(ctx, caller)
         except PrerequisiteMissingError as waiting:
@@ -286,7 +293,7 @@ def read_step_statuses(ctx: AwsContext, caller: CallerIdentity) -> list[StepStat
             left = list(dict.fromkeys(change.address for change in plan.changes if change.action != NO_OP))
             left = left or [check.detail for check in verification.failed_checks]
             statuses.append(StepStatus(definition.step, definition.title, TO_DO, "Left: " + "; ".join(left)))
-    return [*statuses, audit_status(caller.account_id, sandbox=ctx.is_sandbox), TEARDOWN_STATUS]
+    return statuses
 
 
 def render_statuses_html(statuses: list[StepStatus]) -> str:
