@@ -39,7 +39,7 @@ from runbook_lib.steps import (
     secure_root,
 )
 from runbook_lib.steps.checklist import ADMIN_CHECKLIST, DEVELOPER_CHECKLIST
-from runbook_lib.steps.status import find_last_audit
+from runbook_lib.steps.status import STEPS as STATUS_STEPS, find_last_audit
 from runbook_lib.target import CallerIdentity, Settings, read_caller
 from runbook_lib.validate import SANDBOX
 
@@ -110,6 +110,12 @@ def resolve_catch_up_step(value: object, *, field_name: str = "catch_up_to") -> 
         if text == step or (text.isdigit() and int(text) == int(step[:2])):
             return step
     raise InputError(field_name, value, f"must be one of the steps 01 to 08 (e.g. 06 or {CATCH_UP_STEPS[5]})")
+
+
+def catch_up_choices() -> list[tuple[str, str]]:
+    """Return the steps as 00's dropdown offers them: ``("06 Verify the developer's access", step)``."""
+    titles = {definition.step: definition.title for definition in STATUS_STEPS}
+    return [(f"{step[:2]} {titles.get(step, step[3:].replace('_', ' '))}", step) for step in CATCH_UP_STEPS]
 
 
 def step_defaults(step: str, *, notebooks_dir: Path = NOTEBOOKS_DIR) -> dict[str, Any]:
