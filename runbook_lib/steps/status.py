@@ -153,17 +153,18 @@ def find_sso_profiles(config_file: Path, account_id: str) -> dict[str, str]:
     return found
 
 
-def config_file_of(ctx: AwsContext) -> Path:
+def _config_file_of(ctx: AwsContext) -> Path:
     """Return the AWS CLI config file step 05 writes by default (the sandbox's own in the sandbox)."""
     return sandbox_config_file() if ctx.is_sandbox else awsconfig.find_config_file()
 
 
+@translating_aws_errors
 def assess_cli_profiles(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verification]:
     """Judge step 05 for its default roles: a profile for the Admin's and the developer's permission set.
 
     IAM actions: none (reads the config file only).
     """
-    path = config_file_of(ctx)
+    path = _config_file_of(ctx)
     found = find_sso_profiles(path, caller.account_id)
     checks = tuple(
         Check("cli_profile_reads_back", PASS if role in found else FAIL, addresses.cli_profile_address(found.get(role, f"<{role}>")),
@@ -179,10 +180,10 @@ def assess_sign_in(ctx: AwsContext, caller: CallerIdentity) -> tuple[Plan, Verif
 
     IAM actions: none (the portal's ``sso:ListAccountRoles`` with the cached token).
     """
-    profile = find_sso_profiles(config_file_of(ctx), caller.account_id).get(DEFAULT_DEVELOPER_ROLE)
+    profile = find_sso_profiles(_config_file_of(ctx), caller.account_id).get(DEFAULT_DEVELOPER_ROLE)
     if profile is None:
         raise PrerequisiteMissingError(f"no profile for {DEFAULT_DEVELOPER_ROLE} yet (step 05 writes it).")
-    settings = developer_access.read_profile_settings(config_file_of(ctx), profile)
+    settings = developer_access.read_profile_settings(_config_file_of(ctx), profile)
     plan = developer_access.plan_sign_in(settings, developer_access.read_token_state(ctx, settings))
     signed_in = Check("sts_caller_identity_known", PASS if plan.is_empty else FAIL, addresses.cli_profile_address(profile),
                       f"{profile} is signed in." if plan.is_empty else f"{profile} is not signed in.")
@@ -219,6 +220,7 @@ def find_last_audit(account_id: str, *, sandbox: bool) -> dict[str, Any] | None:
     return None
 
 
+@translating_aws_errors
 def describe_audit(ctx: AwsContext, caller: CallerIdentity) -> tuple[str, str]:
     """Return step 08's status and sentence: its last kept report's result, or "not run"."""
     kept = find_last_audit(caller.account_id, sandbox=ctx.is_sandbox)
@@ -232,6 +234,7 @@ def describe_audit(ctx: AwsContext, caller: CallerIdentity) -> tuple[str, str]:
     return DONE, f"Last audit {when}: {listed}."
 
 
+@translating_aws_errors
 def describe_teardown(ctx: AwsContext, caller: CallerIdentity) -> tuple[str, str]:
     """Return step 99's status and sentence: what it is for (it is never "to do")."""
     return INFO, "Only when you are done: it shows what it would delete, and deletes once you type the confirmation."
