@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 
 from runbook_lib.audit import report as audit_report
 from runbook_lib.aws import AwsContext, sandbox_context
-from runbook_lib.errors import InputError, RunbookError
+from runbook_lib.errors import RunbookError
 from runbook_lib.ledger import Ledger
 from runbook_lib.parameters import NOTEBOOKS_DIR, read_parameter_specs
 from runbook_lib.sandbox import SandboxClient
@@ -39,15 +39,11 @@ from runbook_lib.steps import (
     secure_root,
 )
 from runbook_lib.steps.checklist import ADMIN_CHECKLIST, DEVELOPER_CHECKLIST
+from runbook_lib.steps.sequence import CATCH_UP_STEPS, resolve_catch_up_step
 from runbook_lib.steps.status import STEPS as STATUS_STEPS, find_last_audit
 from runbook_lib.target import CallerIdentity, Settings, read_caller
 from runbook_lib.validate import SANDBOX
 
-CATCH_UP_STEPS = (
-    secure_root.STEP_ID, identity_center.STEP_ID, admin_user.STEP_ID, developer_user.STEP_ID,
-    cli_profiles.STEP_ID, developer_access.STEP_ID, guardrails.STEP_ID, audit_account.STEP_ID,
-)
-"""The steps a learner can be caught up to, in order (99_teardown undoes them: nothing to catch up)."""
 SIGN_IN_TIMEOUT_SECONDS = 60.0
 """How long step 06's sign-in may take; the sandbox approves it at once."""
 
@@ -97,19 +93,6 @@ class CatchUp:
         ]
         done = "The sandbox was already there: nothing changed." if not self.changed else f"Caught up in {self.seconds:.1f} s."
         return "\n".join([*lines, done, f"Go on with {self.next_step}."])
-
-
-def resolve_catch_up_step(value: object, *, field_name: str = "catch_up_to") -> str:
-    """Return the step ``value`` names: its number (``6``, ``"06"``) or its notebook's name.
-
-    Raises:
-        InputError: naming ``field_name`` when it names no step that can be caught up to.
-    """
-    text = str(value).strip().removesuffix(".ipynb")
-    for step in CATCH_UP_STEPS:
-        if text == step or (text.isdigit() and int(text) == int(step[:2])):
-            return step
-    raise InputError(field_name, value, f"must be one of the steps 01 to 08 (e.g. 06 or {CATCH_UP_STEPS[5]})")
 
 
 def catch_up_choices() -> list[tuple[str, str]]:

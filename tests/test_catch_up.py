@@ -19,9 +19,11 @@ import pytest
 
 from runbook_lib import catch_up
 from runbook_lib.aws import environment_context, sandbox_context
-from runbook_lib.catch_up import CATCH_UP_STEPS, CatchUpRefusedError, catch_up_sandbox, reset_sandbox, resolve_catch_up_step
+from runbook_lib.catch_up import CATCH_UP_STEPS, CatchUpRefusedError, catch_up_sandbox, reset_sandbox
+from runbook_lib.steps.sequence import resolve_catch_up_step
 from runbook_lib.errors import InputError
 from runbook_lib.notebook import SANDBOX_EXAMPLES
+from runbook_lib.parameters import check_parameters, read_schema
 from runbook_lib.paths import sandbox_config_file, sandbox_home, settings_file, token_cache_path
 from runbook_lib.sandbox import SandboxClient
 from runbook_lib.steps.status import DONE, NOT_RUN, TO_DO, read_step_statuses
@@ -197,3 +199,10 @@ def test_the_catch_up_takes_each_notebooks_own_defaults():
     assert catch_up.step_defaults("07_set_guardrails")["budget_name"] == "monthly-cost"
     assert catch_up.with_examples({"email": "", "user_name": "Admin"}, SANDBOX_EXAMPLES) == {
         "email": SANDBOX_EXAMPLES["email"], "user_name": "Admin"}
+
+
+def test_a_parameters_file_naming_no_step_is_refused_before_anything_runs():
+    schema = read_schema(sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+    problems = check_parameters({"steps": {"00_start_here": {"catch_up_to": "09"}}}, schema)
+    assert [problem.path for problem in problems] == ["steps.00_start_here.catch_up_to"]
+    assert check_parameters({"steps": {"00_start_here": {"catch_up_to": "06", "reset_sandbox": True}}}, schema) == []
