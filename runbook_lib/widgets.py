@@ -238,7 +238,8 @@ def catch_up_controls(
         return on_reset()
 
     return ipywidgets.VBox([
-        ipywidgets.HBox([step_field, action_button("Catch me up", lambda: on_catch_up(step_field.value), style="primary")]),
+        step_field,  # the button's result below it gets the cell's whole width (the status table)
+        action_button("Catch me up", lambda: on_catch_up(step_field.value), style="primary"),
         sure,
         action_button("Reset the sandbox", reset, style="danger"),
     ])

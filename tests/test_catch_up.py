@@ -180,7 +180,7 @@ def test_the_reset_button_asks_first_and_the_catch_up_button_takes_the_step_chos
         catch_up.catch_up_choices(), on_catch_up=lambda step: caught_up.append(step) or "ok",
         on_reset=lambda: resets.append(True) or "reset",
     )
-    [dropdown] = [child for child in controls.children[0].children if isinstance(child, ipywidgets.Dropdown)]
+    [dropdown] = [child for child in controls.children if isinstance(child, ipywidgets.Dropdown)]
     assert [value for _, value in dropdown.options] == list(CATCH_UP_STEPS)
     assert dropdown.options[5][0] == "06 Verify the developer's access"
     catch_up_button, reset_button = buttons_in(controls)
@@ -189,7 +189,7 @@ def test_the_reset_button_asks_first_and_the_catch_up_button_takes_the_step_chos
     assert caught_up == ["06_verify_developer_access"]
     reset_button.click()
     assert resets == []  # not ticked: nothing reset
-    sure = controls.children[1]
+    [sure] = [child for child in controls.children if isinstance(child, ipywidgets.Checkbox)]
     sure.value = True
     reset_button.click()
     assert resets == [True] and sure.value is False  # ticked once, reset once

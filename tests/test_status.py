@@ -87,11 +87,11 @@ def test_after_everything_both_steps_done(sandbox: SandboxClient, ctx: AwsContex
          "sso_account_assignment.AdministratorAccess@user.Admin; "
          "sso_permission_set_provisioning.AdministratorAccess@123456789012"),
         (TO_DO, "Left: identitystore_user.<name>-developer"),
-        (TO_DO, "Left: No profile for AdministratorAccess in " f"{sandbox_config_file()}.; "
-         f"No profile for DeveloperAccess in {sandbox_config_file()}."),
+        (TO_DO, f"Left: No profile for AdministratorAccess in {sandbox_config_file()}; "
+         f"No profile for DeveloperAccess in {sandbox_config_file()}"),
         (TO_DO, "After an earlier step: no profile for DeveloperAccess yet (step 05 writes it)."),
-        (TO_DO, "Left: No budget.; Cost anomaly detection has no monitor and no subscription.; "
-         "No security contact is registered."),
+        (TO_DO, "Left: No budget; Cost anomaly detection has no monitor and no subscription; "
+         "No security contact is registered"),
         (NOT_RUN, "No audit yet; it only reads, so run it any time."),
         (INFO, "Only when you are done: it shows what it would delete, and deletes once you type the confirmation."),
     ]

@@ -294,7 +294,7 @@ def read_step_statuses(ctx: AwsContext, caller: CallerIdentity) -> list[StepStat
             statuses.append(StepStatus(definition.step, definition.title, DONE, "Verified."))
         else:
             left = list(dict.fromkeys(change.address for change in plan.changes if change.action != NO_OP))
-            left = left or [check.detail for check in verification.failed_checks]
+            left = left or [check.detail.rstrip(".") for check in verification.failed_checks]  # joined by '; '
             statuses.append(StepStatus(definition.step, definition.title, TO_DO, "Left: " + "; ".join(left)))
     return statuses
 
