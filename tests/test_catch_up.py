@@ -161,11 +161,17 @@ def test_a_step_that_cannot_be_caught_up_to_is_refused_naming_the_parameter(give
 def test_00s_parameters_catch_up_headless(sandbox):
     """Under papermill only the parameters act: catch_up_to (after reset_sandbox) and no widget."""
     scope = run_notebook_cells("00_start_here", {
-        "target": "sandbox", "headless": True, "catch_up_to": "04", "reset_sandbox": True,
+        "target": "sandbox", "headless": True, "apply": True, "catch_up_to": "04", "reset_sandbox": True,
     })
     statuses = {found.step: found.status for found in read_step_statuses(scope["run"].ctx, scope["run"].caller)}
     assert [statuses[step] for step in CATCH_UP_STEPS[:4]] == [DONE] * 4
     assert statuses["05_configure_aws_cli"] == TO_DO
+
+
+def test_00s_plan_only_run_neither_resets_nor_catches_up(sandbox):
+    scope = run_notebook_cells("00_start_here", {"target": "sandbox", "headless": True, "catch_up_to": "04", "reset_sandbox": True})
+    assert scope["run"].ctx.recorder.writes == []
+    assert statuses_of(sandbox)["01_secure_root_user"] == TO_DO
 
 
 def buttons_in(widget: ipywidgets.Widget) -> list[ipywidgets.Button]:
