@@ -1,7 +1,7 @@
 """Catch a learner up: bring the sandbox to the state after step N, through the steps' own code.
 
-A workshop learner who fell behind joins the group at step N+1. Running the notebooks 01..N would
-take minutes and show a screenful each; instead each step is planned and applied here exactly as
+A workshop learner who fell behind joins the group at step N+1. Doing the notebooks 01..N by hand
+takes many minutes and screenfuls; instead each step is planned and applied here exactly as
 its notebook does it headless with ``apply`` and ``simulate_console``: the same readers, planners
 and appliers, the same ``StepRun`` (so console steps and checklist items are played the same way),
 and each notebook's own parameter defaults (read from its parameters cell), empty person fields
@@ -38,9 +38,10 @@ from runbook_lib.steps import (
     identity_center,
     secure_root,
 )
-from runbook_lib.steps.checklist import ADMIN_CHECKLIST, DEVELOPER_CHECKLIST
+from runbook_lib.steps.checklist import ADMIN_CHECKLIST, DEVELOPER_CHECKLIST, ChecklistItem
 from runbook_lib.steps.sequence import CATCH_UP_STEPS, resolve_catch_up_step
-from runbook_lib.steps.status import STEPS as STATUS_STEPS, find_last_audit
+from runbook_lib.steps.status import STEPS as STATUS_STEPS
+from runbook_lib.steps.status import find_last_audit
 from runbook_lib.target import CallerIdentity, Settings, read_caller
 from runbook_lib.validate import SANDBOX
 
@@ -141,6 +142,8 @@ class _Steps:
     changed: bool = False
 
     def begin(self, step: str) -> tuple[StepRun, dict[str, Any]]:
+        """Return the step's run as the runner starts it (headless, ``apply``, ``simulate_console``),
+        and the values its notebook runs with untouched in the sandbox."""
         run = StepRun(
             step, Settings(target=SANDBOX, region=self.ctx.region), self.ctx, self.caller,
             headless=True, apply_changes=True, simulate_console=True,
@@ -159,7 +162,8 @@ class _Steps:
         run.apply_now(plan, partial(identity_center.apply_identity_center, self.ctx, plan, account_id), play_console=True)
         identity_center.wait_for_instance(self.ctx, timeout_seconds=values["wait_seconds"])
 
-    def access(self, run: StepRun, spec: access.AccessSpec, checklist: tuple, confirmed: list[str]) -> None:
+    def access(self, run: StepRun, spec: access.AccessSpec, checklist: tuple[ChecklistItem, ...], confirmed: list[str]) -> None:
+        """Do step 03's or 04's plan, then its checklist (the sandbox plays what is not yet done)."""
         instance = identity_center.require_instance(self.ctx)
         state = access.read_access_state(self.ctx, instance, self.caller.account_id, spec)
         plan = run.record_plan(access.plan_access(run.step, state, spec))

@@ -16,20 +16,30 @@ from pathlib import Path
 import boto3
 import ipywidgets
 import pytest
+from notebook_cells import run_notebook_cells
 
 from runbook_lib import catch_up
 from runbook_lib.aws import environment_context, sandbox_context
-from runbook_lib.catch_up import CATCH_UP_STEPS, CatchUpRefusedError, catch_up_sandbox, reset_sandbox
-from runbook_lib.steps.sequence import resolve_catch_up_step
+from runbook_lib.catch_up import (
+    CATCH_UP_STEPS,
+    CatchUpRefusedError,
+    catch_up_sandbox,
+    reset_sandbox,
+)
 from runbook_lib.errors import InputError
 from runbook_lib.notebook import SANDBOX_EXAMPLES
 from runbook_lib.parameters import check_parameters, read_schema
-from runbook_lib.paths import sandbox_config_file, sandbox_home, settings_file, token_cache_path
+from runbook_lib.paths import (
+    sandbox_config_file,
+    sandbox_home,
+    settings_file,
+    token_cache_path,
+)
 from runbook_lib.sandbox import SandboxClient
+from runbook_lib.steps.sequence import resolve_catch_up_step
 from runbook_lib.steps.status import DONE, NOT_RUN, TO_DO, read_step_statuses
 from runbook_lib.target import Settings, read_caller, save_settings
 from runbook_lib.widgets import catch_up_controls
-from notebook_cells import run_notebook_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,16 @@ rule the catch-up applies (``parameters.FIELD_RULES``), before any AWS call.
 from __future__ import annotations
 
 from runbook_lib.errors import InputError
-from runbook_lib.steps import admin_user, audit_account, cli_profiles, developer_access, developer_user, guardrails
-from runbook_lib.steps import identity_center, secure_root
+from runbook_lib.steps import (
+    admin_user,
+    audit_account,
+    cli_profiles,
+    developer_access,
+    developer_user,
+    guardrails,
+    identity_center,
+    secure_root,
+)
 
 CATCH_UP_STEPS = (
     secure_root.STEP_ID, identity_center.STEP_ID, admin_user.STEP_ID, developer_user.STEP_ID,
