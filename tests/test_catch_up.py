@@ -112,6 +112,26 @@ def test_after_catching_up_the_runners_plan_only_run_of_those_steps_plans_no_cha
         assert len(confirmations) == items and all(confirmations.values()), (step, confirmations)
 
 
+@pytest.mark.parametrize("last", ["03", "06"])
+def test_caught_up_to_a_step_the_learner_finishes_the_rest_and_every_step_is_verified(sandbox, tmp_path, last):
+    """The whole runbook after a catch-up (``make run``): the steps caught up to plan nothing and
+    write nothing; the rest do their work; every step ends verified."""
+    done = catch_up_to(sandbox, last)
+    finished = subprocess.run(
+        [sys.executable, "-m", "runbook_lib.runner", "--output", str(tmp_path / "runs")],
+        capture_output=True, text=True, timeout=600, cwd=ROOT, check=False,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    [run_dir] = sorted((tmp_path / "runs").glob("*/"))
+    reports = {step["step"]: step["report"] for step in json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["steps"]}
+    assert all(report["verified"] is True for report in reports.values())
+    for step in CATCH_UP_STEPS:
+        if step <= done.up_to:
+            assert reports[step]["planned"] == [] and reports[step]["write_calls"] == 0, step
+        elif step != "08_audit_account":  # the audit only reads
+            assert reports[step]["applied"], step
+
+
 def test_reset_removes_the_account_and_everything_the_sandbox_owns_on_this_machine(sandbox):
     catch_up_to(sandbox, "08")
     save_settings(Settings(target="sandbox", region="us-east-1"))
