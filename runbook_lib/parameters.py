@@ -22,6 +22,7 @@ import yaml
 from runbook_lib import awsconfig, catalogue, validate
 from runbook_lib.validate import guardrails as guardrail_rules
 from runbook_lib.errors import InputError, RunbookError
+from runbook_lib.steps.sequence import resolve_catch_up_step
 
 COMMON_PARAMETERS = ("target", "profile", "region", "account_id", "simulate_console")
 """Top-level keys of the parameters file; each goes to every notebook that declares it."""
@@ -225,6 +226,7 @@ FIELD_RULES: Mapping[str, Callable[[object, str], object]] = {
     "trail_name": _non_empty(guardrail_rules.validate_trail_name),
     "trail_bucket_name": _non_empty(guardrail_rules.validate_bucket_name),
     "analyzer_name": _non_empty(guardrail_rules.validate_analyzer_name),
+    "catch_up_to": _non_empty(resolve_catch_up_step),  # 00_start_here, sandbox only
 }
 """The rule of each field, by name: the same rules the steps apply, so the file and the notebook
 agree. A field with no entry is checked for its type only."""

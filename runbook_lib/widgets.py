@@ -158,3 +158,37 @@ def checklist_controls(rows: Sequence[ChecklistRow]) -> ipywidgets.VBox:
             widgets.append(action_button(f"Simulate the console step (sandbox): {row.title.lower()}", simulate, style="warning"))
     return ipywidgets.VBox(widgets)
 
+
+def catch_up_controls(
+    choices: Sequence[tuple[str, str]],
+    *,
+    on_catch_up: Callable[[str], Any],
+    on_reset: Callable[[], Any],
+) -> ipywidgets.VBox:
+    """Return 00's sandbox controls: "Catch me up" to the step chosen, and "Reset the sandbox".
+
+    The reset asks first: it runs only with its box ticked (and unticks it), since it removes
+    everything the sandbox holds. ``choices`` are ``(label, value)`` pairs; ``on_catch_up`` gets
+    the chosen value. Their parameter twins are 00's ``catch_up_to`` and ``reset_sandbox``.
+    """
+    step_field = ipywidgets.Dropdown(
+        options=list(choices), description="Catch me up to step",
+        style={"description_width": "initial"}, layout=ipywidgets.Layout(width="auto"),
+    )
+    sure = ipywidgets.Checkbox(
+        value=False, description="Yes: make the sandbox a brand-new account (everything in it, its profiles and sign-ins go)",
+        indent=False, layout=ipywidgets.Layout(width="auto"),
+    )
+
+    def reset() -> Any:
+        if not sure.value:
+            return NotDone("Nothing was reset: tick the box above first.")
+        sure.value = False
+        return on_reset()
+
+    return ipywidgets.VBox([
+        step_field,  # the button's result below it gets the cell's whole width (the status table)
+        action_button("Catch me up", lambda: on_catch_up(step_field.value), style="primary"),
+        sure,
+        action_button("Reset the sandbox", reset, style="danger"),
+    ])

@@ -1,8 +1,9 @@
 """The sandbox account each step's notebook starts from, for nbval and its reference outputs.
 
-Each notebook runs on a fresh, seeded account holding what the earlier steps would have made,
-so "Run All" of step NN shows that step's own plan; conftest and make_reference_notebooks.py
-both call this, so the two start from the very same account (and the same seeded ids).
+Each notebook runs on a fresh, seeded account holding what the earlier steps make (through the
+library's catch-up, the one 00_start_here offers a learner), so "Run All" of step NN shows that
+step's own plan; conftest and make_reference_notebooks.py both call this, so the two start from
+the very same account (and the same seeded ids).
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import boto3
-
 from runbook_lib import awsconfig
 from runbook_lib.aws import sandbox_context
+from runbook_lib.catch_up import CATCH_UP_STEPS, catch_up_sandbox_at
 from runbook_lib.notebook import SANDBOX_EXAMPLES
 from runbook_lib.sandbox import SandboxClient
 from runbook_lib.steps import access, cli_profiles
@@ -26,24 +26,22 @@ SEED = 42
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 
+
 def prepare_account_for(step: str, sandbox: SandboxClient) -> None:
-    """Reset the sandbox with ``SEED``, then make what the steps before ``step`` make.
+    """Reset the sandbox with ``SEED``, then catch it up to the step before ``step``.
+
+    The catch-up is the library's own (``runbook_lib.catch_up``, 00_start_here's "Catch me up"):
+    each earlier step planned and applied as its notebook does it, console steps played, so the
+    account is the one a learner who ran the notebooks before ``step`` has.
 
     Args:
         step: A notebook's name, e.g. ``03_create_admin_user``.
     """
-    sandbox.reset(seed=SEED)
+    sandbox.reset(seed=SEED)  # also removes the sandbox's config file, sign-ins and settings
     shutil.rmtree(Path.home() / ".aws" / "sso" / "cache", ignore_errors=True)  # no sign-in carried over
-    sandbox_config_file().unlink(missing_ok=True)
-    number = int(step[:2])
-    if number >= 3:  # users need the organization and the Identity Center instance (step 02)
-        boto3.client(
-            "organizations", endpoint_url=sandbox.url, region_name=REGION,
-            aws_access_key_id="sandbox", aws_secret_access_key="sandbox",
-        ).create_organization(FeatureSet="ALL")
-        sandbox.play_console_step("enable-identity-center", region=REGION)
-    if number >= 6:  # signing in needs the developer's access (step 04) and profile (step 05)
-        create_example_developer_and_profile(sandbox)
+    earlier = [known for known in CATCH_UP_STEPS if known < step]
+    if earlier:
+        catch_up_sandbox_at(sandbox.url, earlier[-1], examples=SANDBOX_EXAMPLES, region=REGION)
 
 
 def create_example_developer_and_profile(sandbox: SandboxClient) -> None:

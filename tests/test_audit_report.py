@@ -15,7 +15,7 @@ from runbook_lib.audit.chart import Series, nice_maximum, stacked_bar_chart
 from runbook_lib.audit.report import REPORT_FILES, AuditReport, checks_frame, render_html, report_folder, report_rows, severity_chart, write_report
 from runbook_lib.audit.spending import MonthlyCost, SpendingFacts, describe_spending, months_before, spending_chart, spending_frame
 from runbook_lib.checks import ACCEPTED, FAIL, PASS, Check
-from runbook_lib.paths import runbook_home
+from runbook_lib.paths import runbook_home, sandbox_home
 
 CHECKS = (
     Check("iam_root_mfa_enabled", PASS, "iam_root_mfa.123456789012", "Root has MFA."),
@@ -95,3 +95,9 @@ def test_spending_as_a_table_and_a_chart() -> None:
     assert "0.01 USD" in describe_spending(SPENDING)
     sample = SpendingFacts(SPENDING.months, SPENDING.costs, requests=1, sample=True)
     assert "sample data" in describe_spending(sample) and sample.price_usd == 0
+
+
+def test_the_sandboxes_reports_go_to_its_own_folder_which_a_reset_removes() -> None:
+    moment = datetime.datetime(2026, 12, 1, 12, 0)
+    assert report_folder("", "", now=moment, sandbox=True) == sandbox_home() / "audits" / "2026-12-01T12-00-00"
+    assert report_folder("", "", now=moment, sandbox=False) == runbook_home() / "audits" / "2026-12-01T12-00-00"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from html import escape
 from pathlib import Path
 
 import botocore.exceptions
@@ -9,6 +11,10 @@ import pytest
 from botocore.stub import Stubber
 
 from runbook_lib.aws import AwsContext
+from runbook_lib.audit.report import audits_folder
+from runbook_lib.catch_up import catch_up_sandbox
+from runbook_lib.notebook import SANDBOX_EXAMPLES
+from runbook_lib.paths import sandbox_config_file, sandbox_home
 from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
 from runbook_lib.errors import AccessDeniedError, OrganizationConflictError
 from runbook_lib.plan import Change, Plan
@@ -18,11 +24,14 @@ from runbook_lib.steps.identity_center import Organization
 from runbook_lib.steps.status import (
     BLOCKED,
     DONE,
+    INFO,
+    NOT_RUN,
     STEPS,
     TO_DO,
     StepDefinition,
     StepStatus,
     read_step_statuses,
+    render_statuses_html,
     statuses_to_frame,
     verify_caller,
 )
@@ -78,6 +87,13 @@ def test_after_everything_both_steps_done(sandbox: SandboxClient, ctx: AwsContex
          "sso_account_assignment.AdministratorAccess@user.Admin; "
          "sso_permission_set_provisioning.AdministratorAccess@123456789012"),
         (TO_DO, "Left: identitystore_user.<name>-developer"),
+        (TO_DO, f"Left: No profile for AdministratorAccess in {sandbox_config_file()}; "
+         f"No profile for DeveloperAccess in {sandbox_config_file()}"),
+        (TO_DO, "After an earlier step: no profile for DeveloperAccess yet (step 05 writes it)."),
+        (TO_DO, "Left: No budget; Cost anomaly detection has no monitor and no subscription; "
+         "No security contact is registered"),
+        (NOT_RUN, "No audit yet; it only reads, so run it any time."),
+        (INFO, "Only when you are done: it shows what it would delete, and deletes once you type the confirmation."),
     ]
 
 
@@ -246,3 +262,52 @@ def test_access_denied_reading_assignments_is_raised_as_ours(ctx: AwsContext, mo
         with pytest.raises(AccessDeniedError) as refused:
             status.assess_developer(ctx, CALLER)
     assert refused.value.operation == "ListAccountAssignments"
+
+
+def test_every_notebook_has_a_status_row_with_a_link_to_it(ctx: AwsContext) -> None:
+    statuses = read_step_statuses(ctx, CALLER)
+    notebooks = sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if not path.name.startswith("00_"))
+    assert [found.notebook for found in statuses] == notebooks
+    html = render_statuses_html(statuses)
+    for notebook in notebooks:
+        assert f'<a href="{notebook}">' in html
+
+
+def test_the_html_table_keeps_every_sentence_whole_and_colours_each_status() -> None:
+    long = "IAM Identity Center (us-east-1) " * 8 + "<not markup>"
+    html = render_statuses_html([
+        StepStatus("02_enable_identity_center", "Enable IAM Identity Center", TO_DO, long),
+        StepStatus("08_audit_account", "Audit the account", NOT_RUN, "No audit yet."),
+    ])
+    assert escape(long) in html  # whole, escaped, never cut with "..."
+    assert "<not markup>" not in html
+    assert f"background:{status.STATUS_COLOURS[TO_DO]}" in html and f"background:{status.STATUS_COLOURS[NOT_RUN]}" in html
+    assert "text-align:left" in html and "white-space:normal" in html
+
+
+def test_guardrails_done_once_a_budget_anomaly_alerts_and_the_security_contact_exist(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    catch_up_sandbox(ctx, "07", examples=SANDBOX_EXAMPLES)
+    statuses = by_step(read_step_statuses(ctx, CALLER))
+    assert [statuses[step].status for step in sorted(statuses)] == [DONE] * 7 + [NOT_RUN, INFO]
+
+
+def test_the_audit_row_shows_the_last_report_of_this_account(sandbox: SandboxClient, ctx: AwsContext) -> None:
+    folder = audits_folder(sandbox=True)
+
+    def keep(name: str, account_id: str, summary: dict[str, int]) -> None:
+        (folder / name).mkdir(parents=True)
+        (folder / name / "audit-checks.json").write_text(json.dumps(
+            {"account_id": account_id, "collected_at": f"{name[:10]}T{name[11:13]}:{name[14:16]}:00+00:00", "summary": summary}))
+
+    keep("2026-12-01T10-00-00", CALLER.account_id, {"PASS": 5, "FAIL": 2, "ACCEPTED": 0})
+    found = by_step(read_step_statuses(ctx, CALLER))["08_audit_account"]
+    assert (found.status, found.detail) == (TO_DO, "Last audit 2026-12-01 10:00: 5 PASS, 2 FAIL. Fix the FAIL rows, then audit again.")
+    keep("2026-12-01T11-00-00", CALLER.account_id, {"PASS": 7, "ACCEPTED": 3})
+    keep("2026-12-01T12-00-00", "999999999999", {"FAIL": 9})  # another account's: not this one's status
+    found = by_step(read_step_statuses(ctx, CALLER))["08_audit_account"]
+    assert (found.status, found.detail) == (DONE, "Last audit 2026-12-01 11:00: 7 PASS, 3 ACCEPTED.")
+
+
+def test_a_real_accounts_audit_reports_are_not_the_sandboxes() -> None:
+    assert audits_folder(sandbox=True) != audits_folder(sandbox=False)
+    assert audits_folder(sandbox=True).is_relative_to(sandbox_home())  # a reset removes them

@@ -23,7 +23,7 @@ from runbook_lib.plan import Change, Plan
 from runbook_lib.step_run import PLAN_FILE_SUFFIX, begin_run
 from runbook_lib.steps.checklist import ADMIN_CHECKLIST, DEVELOPER_CHECKLIST
 from aws_guard import refuse_every_aws_call
-from sandbox_seeds import prepare_account_for
+from sandbox_seeds import create_example_developer_and_profile, prepare_account_for
 
 STEP = "01_secure_root_user"
 ROOT_ARN = "arn:aws:iam::123456789012:root"
@@ -104,7 +104,8 @@ def test_confirmations_are_recorded_and_an_unknown_item_is_refused(sandbox):
 
 
 def test_a_headless_sandbox_apply_run_plays_each_checklist_item_once(sandbox):
-    prepare_account_for("06_verify_developer_access", sandbox)  # the developer exists
+    prepare_account_for("04_create_developer_user", sandbox)
+    create_example_developer_and_profile(sandbox)  # the developer exists, none of its console steps played
     user = "ada-developer"
     run = begin_run("04_create_developer_user", target="sandbox", headless=True, apply=True, simulate_console=True)
     run.gather_confirmations(DEVELOPER_CHECKLIST, user_name=user, confirmed=[])

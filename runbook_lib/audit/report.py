@@ -22,7 +22,7 @@ from runbook_lib.audit.chart import Series, stacked_bar_chart
 from runbook_lib.audit.facts import AccountFacts
 from runbook_lib.audit.spending import SpendingFacts, describe_spending, spending_chart, spending_frame
 from runbook_lib.checks import ACCEPTED, FAIL, MANUAL, PASS, SEVERITIES, STATUSES, WARN, Check, metadata_for
-from runbook_lib.paths import runbook_home
+from runbook_lib.paths import runbook_home, sandbox_home
 
 if TYPE_CHECKING:  # pandas is heavy; only the table views need it
     import pandas
@@ -181,14 +181,20 @@ def render_json(report: AuditReport) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def report_folder(summary_file: str, given: str, *, now: datetime.datetime | None = None) -> Path:
+def report_folder(summary_file: str, given: str, *, now: datetime.datetime | None = None, sandbox: bool = False) -> Path:
     """Return where the report goes: ``given``; else the run's folder (headless, beside the
-    executed notebooks); else ``<runbook home>/audits/<time>``."""
+    executed notebooks); else ``audits_folder(sandbox=...)/<time>``."""
     if given:
         return Path(given).expanduser()
     if summary_file:
         return Path(summary_file).resolve().parent.parent
-    return runbook_home() / "audits" / (now or datetime.datetime.now()).strftime("%Y-%m-%dT%H-%M-%S")
+    return audits_folder(sandbox=sandbox) / (now or datetime.datetime.now()).strftime("%Y-%m-%dT%H-%M-%S")
+
+
+def audits_folder(*, sandbox: bool) -> Path:
+    """Return where interactive audits keep their reports: the sandbox's own folder for the
+    sandbox (a reset removes them with the account they describe), else ``<runbook home>/audits``."""
+    return (sandbox_home() if sandbox else runbook_home()) / "audits"
 
 
 def write_report(report: AuditReport, folder: Path) -> list[Path]:
