@@ -35,6 +35,11 @@ own, the console checklist (it has a checkbox per item) and 99's typed confirmat
 beside the delete button, so that deleting is never one click on a pre-filled form), and 02's
 ``wait_seconds`` (only a headless run waits)."""
 
+OWN_CONTROLS: dict[str, frozenset[str]] = {"00_start_here": frozenset({"catch_up_to", "reset_sandbox"})}
+"""By step, parameters whose twin is a control of their own rather than a form field: 00's
+"Catch me up" dropdown and button, and its reset with a tick box first (a reset is never a field
+left ticked on a form that is saved)."""
+
 REQUIRED: Mapping[str, frozenset[str]] = {
     "03_create_admin_user": frozenset({"user_name", "given_name", "family_name", "email", "permission_set_name"}),
     "04_create_developer_user": frozenset(
@@ -171,7 +176,7 @@ def start_fields(
     required = REQUIRED.get(step, frozenset())
     fields = []
     for name, spec in specs.items():
-        if name in NOT_ON_FORMS:
+        if name in NOT_ON_FORMS or name in OWN_CONTROLS.get(step, ()):
             continue
         parameter = namespace.get(name, spec.default)
         value, example = parameter, False

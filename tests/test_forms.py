@@ -195,7 +195,14 @@ def is_form_call(node: ast.AST) -> bool:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
 def test_every_person_facing_parameter_has_a_field_and_is_read_from_the_form(notebook):
     specs = read_parameter_specs(notebook)
-    facing = [name for name in specs if name not in forms.NOT_ON_FORMS]
+    own = forms.OWN_CONTROLS.get(notebook.stem, frozenset())
+    assert own <= set(specs), "a control of its own for a parameter the notebook does not have"
+    read_anywhere = {
+        node.id for source in code_cells(notebook)[1:] for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    assert own <= read_anywhere, f"{sorted(own - read_anywhere)}: said to have a control of their own, never read"
+    facing = [name for name in specs if name not in forms.NOT_ON_FORMS and name not in own]
     assert forms.REQUIRED.get(notebook.stem, frozenset()) <= set(facing), "a required field that is no parameter"
     if not facing:
         return
