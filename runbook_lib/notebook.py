@@ -32,8 +32,9 @@ def show_errors_plainly(on_error: Callable[[RunbookError], None] | None = None) 
     """Show a ``RunbookError`` in the notebook as its message and advice, not a long traceback.
 
     The cell still fails (papermill and nbval see the error); only the display is shorter.
-    After any failed cell (ours or not), a later cell's ``NameError`` (a name the failed cell was
-    to define) says which error to fix first instead of a bare traceback.
+    After any failed cell (ours or not), a later cell's error (a ``NameError`` for a name the failed
+    cell was to define, or whatever follows from what it found) says which error to fix first
+    instead of a traceback.
 
     Args:
         on_error: Called with the error once it is shown (the step's run records it in its
@@ -54,27 +55,41 @@ def show_errors_plainly(on_error: Callable[[RunbookError], None] | None = None) 
             if on_error is not None:
                 on_error(value)
             return
-        if _EARLIER_FAILURE:  # a name an earlier, failed cell was to define: say what to fix first
+        if _EARLIER_FAILURE:  # what an earlier, failed cell was to make (a name, a file): fix that first
             shell._showtraceback(etype, value, [explain_after_failure(value, _EARLIER_FAILURE[0])])
             return
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
-    shell.set_custom_exc((RunbookError, NameError), show_runbook_error)
+    # Every error passes here: after a failed cell, what follows from it (a NameError, botocore's
+    # ProfileNotFound for a profile the failed cell found missing) names that cell's error instead
+    # of a traceback; with no earlier failure, an error not of ours shows as usual.
+    shell.set_custom_exc((Exception,), show_runbook_error)
     if not getattr(shell, "_runbook_notes_failures", False):  # once per kernel, however often called
         shell.events.register("post_run_cell", note_failed_cell)
         shell._runbook_notes_failures = True
 
 
 def note_failed_cell(result: Any) -> None:
-    """Remember a cell that failed with an error not of ours, so later cells can name it too."""
+    """After each cell: remember the cell that failed first (its error, if not ours, too); forget
+    it once that cell runs again and succeeds, so nothing later is blamed on a fixed cell."""
     error = getattr(result, "error_in_exec", None)
-    if error is None or isinstance(error, RunbookError) or (isinstance(error, NameError) and _EARLIER_FAILURE):
+    source = getattr(getattr(result, "info", None), "raw_cell", None)
+    if error is None:
+        if _FAILED_CELL and source == _FAILED_CELL[0]:
+            _EARLIER_FAILURE.clear()
+            _FAILED_CELL.clear()
         return
-    _EARLIER_FAILURE[:] = [f"{type(error).__name__}: {error}"]
+    if _FAILED_CELL:  # an error that follows from the first failure: that one is still to fix
+        return
+    _FAILED_CELL[:] = [source]
+    if not isinstance(error, RunbookError):
+        _EARLIER_FAILURE[:] = [f"{type(error).__name__}: {error}"]
 
 
 _EARLIER_FAILURE: list[str] = []
-"""The last error of ours shown in this kernel, until a step begins again."""
+"""The last error of ours shown in this kernel, until a step begins again or its cell is fixed."""
+_FAILED_CELL: list[str] = []
+"""The source of the cell that failed first, to know when it is run again and succeeds."""
 
 
 def explain_after_failure(error: BaseException, earlier: str) -> str:
@@ -386,6 +401,7 @@ def begin_step(
     """
     show_errors_plainly()
     _EARLIER_FAILURE.clear()  # a new start: a name missing from now on is not an earlier cell's
+    _FAILED_CELL.clear()
     if parameters is not None:
         check_step_parameters(step, parameters)
     run = begin_run(
