@@ -8,6 +8,7 @@ next (``NotebookStep.finish`` shows it). The judgement is pure: a ``StepReport``
 from __future__ import annotations
 
 from runbook_lib.checks import FAIL, MANUAL, WARN
+from runbook_lib.plan import CONSOLE
 from runbook_lib.step_run import StepReport
 from runbook_lib.tables import StateLine
 
@@ -50,6 +51,15 @@ def next_notebook(step: str) -> str:
     return f"{NOTEBOOK_ORDER[(index + 1) % len(NOTEBOOK_ORDER)]}.ipynb"
 
 
+def describe_planned(planned: list[dict]) -> str:
+    """Return what the person does with a plan not applied: apply its API changes, do its console steps."""
+    console = sum(CONSOLE in change.get("change", {}).get("actions", ()) for change in planned)
+    api = len(planned) - console
+    parts = [f"apply the plan ({_count(api, 'change')})"] if api else []
+    parts += [f"do the {_count(console, 'console step')}"] if console else []
+    return " and ".join(parts)
+
+
 def _named(ids: list[str]) -> str:
     unique = list(dict.fromkeys(ids))
     shown = ", ".join(unique[:LISTED])
@@ -80,7 +90,7 @@ def judge_step_state(report: StepReport) -> StateLine:
     failing = [check["check_id"] for check in report.verification if check["status"] == FAIL]
     if failing:
         if not_applied:
-            return needs(f"apply the plan ({_count(len(report.planned), 'change')}), then Check again")
+            return needs(f"{describe_planned(report.planned)}, then Check again")
         return needs(f"{_count(len(failing), 'check')} failing ({_named(failing)})")
     if report.needs_you:
         return needs(f"{_count(len(report.needs_you), 'decision')} in the plan")

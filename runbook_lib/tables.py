@@ -40,7 +40,9 @@ NAME_STYLE = CELL_STYLE + ";white-space:nowrap"
 HEAD_STYLE = CELL_STYLE + ";font-weight:600;border-bottom:2px solid #bbb"
 NOTE_STYLE = "font-size:11px;color:#555;margin:2px 0 6px 0;text-align:left"
 MIN_ROWS_FOR_A_NOTE = 2
-"""A trailing parenthesis said by at least this many rows becomes a note under the table."""
+MIN_NOTE_CHARACTERS = 40
+"""A trailing parenthesis said by at least this many rows, and this long, becomes a note under the
+table (the evaluator's disclaimer); a short one (the phrase to type) stays where it is read."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ def factor_notes(details: Sequence[str]) -> tuple[list[str], list[str]]:
     for _, note in split:
         if note:
             counts[note] = counts.get(note, 0) + 1
-    notes = [note for note in dict.fromkeys(note for _, note in split) if note and counts[note] >= MIN_ROWS_FOR_A_NOTE]
+    notes = [note for note in dict.fromkeys(note for _, note in split)
+             if len(note) >= MIN_NOTE_CHARACTERS and counts[note] >= MIN_ROWS_FOR_A_NOTE]
     shown = []
     for detail, (before, note) in zip(details, split):
         shown.append(f"{before} [{notes.index(note) + 1}]" if note in notes else detail)

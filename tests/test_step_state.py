@@ -56,6 +56,15 @@ def test_a_plan_not_applied_is_what_to_do_before_the_failing_checks() -> None:
     assert judge_step_state(report).sentence == "03 needs you: 1 check failing (identitystore_user_exists)"
 
 
+def test_console_steps_not_done_are_named_as_such() -> None:
+    planned = [{"address": "iam_root_mfa.1", "change": {"actions": ["console"]}},
+               {"address": "organizations_organization.1", "change": {"actions": ["create"]}},
+               {"address": "iam_root_access_keys.1", "change": {"actions": ["console"]}}]
+    report = report_of("01_secure_root_user", Check("iam_root_mfa_enabled", FAIL, "iam_root_mfa.1", "No MFA."), planned=planned)
+    assert judge_step_state(report).sentence == (
+        "01 needs you: apply the plan (1 change) and do the 2 console steps, then Check again")
+
+
 def test_a_passing_verification_with_the_plan_unapplied_is_not_done() -> None:
     report = report_of("99_teardown", Check("runbook_created_resources_removed", WARN, "ledger.1", "Still there."),
                        planned=[{"address": "a"}, {"address": "b"}])

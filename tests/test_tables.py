@@ -82,6 +82,8 @@ def test_trailing_parenthesis_keeps_inner_parentheses() -> None:
     assert trailing_parenthesis("no note here.") == ("no note here.", "")
     assert trailing_parenthesis("unbalanced x)") == ("unbalanced x)", "")
     assert factor_notes(["a (n).", "b (m)."]) == (["a (n).", "b (m)."], [])
+    short = ["x is there: not confirmed (delete 1).", "y is there: not confirmed (delete 1)."]
+    assert factor_notes(short) == (short, [])  # a short phrase stays where it is read
 
 
 def test_a_drift_shows_before_and_after_side_by_side_in_one_row() -> None:
