@@ -37,7 +37,7 @@ CELL_STYLE = (
 )
 NAME_STYLE = CELL_STYLE + ";white-space:nowrap"
 """Check ids stay whole: a reader scans them."""
-HEAD_STYLE = CELL_STYLE + ";font-weight:600;border-bottom:2px solid #bbb"
+HEAD_STYLE = CELL_STYLE + ";font-weight:600;border-bottom:2px solid #bbb;white-space:nowrap"
 NOTE_STYLE = "font-size:11px;color:#555;margin:2px 0 6px 0;text-align:left"
 MIN_ROWS_FOR_A_NOTE = 2
 MIN_NOTE_CHARACTERS = 40
@@ -106,9 +106,13 @@ def _html_cell(cell: Cell) -> str:
     )
 
 
+TEXT_COLUMN_WIDTH = 48
+"""In the text twin, a column is padded to its longest value up to this; a longer value pushes its row."""
+
+
 def _text_table(columns: Sequence[str], rows: list[list[Cell]], notes: Sequence[str], caption: str) -> str:
     """Return the table as text: one line per row, columns padded except the last (it wraps)."""
-    widths = [max([len(name), *(len(row[index].text) for row in rows)]) for index, name in enumerate(columns)]
+    widths = [min(TEXT_COLUMN_WIDTH, max([len(name), *(len(row[index].text) for row in rows)])) for index, name in enumerate(columns)]
     lines = [caption] if caption else []
     for values in [list(columns), *([cell.text for cell in row] for row in rows)]:
         padded = [value.ljust(width) for value, width in zip(values[:-1], widths[:-1])]
@@ -229,7 +233,8 @@ class StateLine:
     next_notebook: str = ""
 
 
-STATE_SYMBOLS = {"done": "✅", "needs_you": "⚠", "failed": "❌"}
+STATE_SYMBOLS = {"done": "✔", "needs_you": "⚠", "failed": "✖"}
+"""Marks that common fonts draw (an emoji font is not everywhere: CI's Chromium has none)."""
 STATE_COLOURS = {"done": STATUS_COLOURS[PASS], "needs_you": STATUS_COLOURS[WARN], "failed": STATUS_COLOURS[FAIL]}
 
 

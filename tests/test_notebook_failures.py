@@ -18,7 +18,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 STEP_NOTEBOOKS = sorted(path.stem for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if not path.stem.startswith("00_"))
-CLOSING_MARKS = ("✅", "⚠", "❌")
+CLOSING_MARKS = ("✔", "⚠", "✖")
 SHELL_NAMES = {"get_ipython", "display", "In", "Out", "exit", "quit"}
 """Names an IPython shell gives every cell."""
 

@@ -96,7 +96,7 @@ def test_warnings_do_not_stop_done_but_are_counted() -> None:
 
 def test_the_closing_line_is_one_line_with_a_relative_link_to_the_next_notebook() -> None:
     line = state_line(judge_step_state(report_of("03_create_admin_user", USER_OK)))
-    assert line.text == "✅ 03 done: Admin can administer this account · Next: 04_create_developer_user.ipynb"
+    assert line.text == "✔ 03 done: Admin can administer this account · Next: 04_create_developer_user.ipynb"
     assert '<a href="04_create_developer_user.ipynb"' in line.html and "\n" not in line.text
     failed = state_line(judge_step_state(report_of("04_create_developer_user", error="InputError: <b>")))
-    assert failed.text.startswith("❌ 04 failed") and "<a " not in failed.html and "&lt;b&gt;" in failed.html
+    assert failed.text.startswith("✖ 04 failed") and "<a " not in failed.html and "&lt;b&gt;" in failed.html
