@@ -158,10 +158,13 @@ def factor_notes(details: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 def merge_resources(resources: Sequence[str]) -> str:
-    """Return resources in one cell: ``role[a]``, ``role[b]`` as ``role[a, b]`` when they share a base."""
+    """Return resources in one cell: ``role[a]``, ``role[b]`` as ``role[2 actions]`` when they share
+    a base (the detail names each action), else each one."""
+    if len(resources) == 1:
+        return resources[0]
     bases = {resource.split("[", 1)[0] for resource in resources}
     if len(bases) == 1 and all(resource.endswith("]") and "[" in resource for resource in resources):
-        return f"{bases.pop()}[{', '.join(resource.split('[', 1)[1][:-1] for resource in resources)}]"
+        return f"{bases.pop()}[{len(resources)} actions]"
     return ", ".join(dict.fromkeys(resources))
 
 
