@@ -87,8 +87,8 @@ async () => {
 """
 DEVELOPER_PAGE_MAX_PX = 6000
 """04 with every output, Apply pressed and checked again, at the tests' 1440 x 900 viewport: 6,869 px
-with pandas tables and a second verification stacked under the first; 5,265 px with the runbook's
-tables replaced in place and the services catalogue folded (after Run All alone: 5,231 -> 4,629)."""
+with pandas tables and a second verification stacked under the first; with the runbook's
+tables replaced in place and the services catalogue folded: 5,223 px (after Run All alone: 5,231 -> 4,629)."""
 
 
 def test_developer_user_notebook_stays_short_with_its_outputs(lab, sandbox):
