@@ -73,8 +73,10 @@ def _count(number: int, noun: str) -> str:
 def judge_step_state(report: StepReport) -> StateLine:
     """Return the step's closing line from what its report holds.
 
-    Failed: an error stopped it. Needs you: not verified yet, a check failing, a plan not applied,
-    a conflict to decide, console steps or checklist items left. Done: verified, nothing left.
+    Failed: an error stopped it. Needs you: not verified yet, a check failing (the plan not
+    applied, console steps left), a conflict to decide, a warning with the plan not applied (a
+    teardown not confirmed), checklist items left. Done: verified, nothing left. A verification
+    that passes outranks what the report did not see: console steps the person did by hand.
     """
     number = report.step.split("_", 1)[0]
     following = next_notebook(report.step)
@@ -88,20 +90,20 @@ def judge_step_state(report: StepReport) -> StateLine:
         return needs("not verified yet; run the Verify cell")
     not_applied = bool(report.planned) and not report.applied
     failing = [check["check_id"] for check in report.verification if check["status"] == FAIL]
+    warnings = sum(check["status"] == WARN for check in report.verification)
     if failing:
         if not_applied:
             return needs(f"{describe_planned(report.planned)}, then Check again")
+        if report.pending_console_steps:
+            return needs(f"do the {_count(len(report.pending_console_steps), 'console step')}, then Check again")
         return needs(f"{_count(len(failing), 'check')} failing ({_named(failing)})")
     if report.needs_you:
         return needs(f"{_count(len(report.needs_you), 'decision')} in the plan")
-    if not_applied:
+    if warnings and not_applied:
         return needs(f"the plan is not applied yet ({_count(len(report.planned), 'change')})")
-    if report.pending_console_steps:
-        return needs(f"{_count(len(report.pending_console_steps), 'console step')} left")
     open_items = [check["check_id"] for check in report.verification
                   if check["status"] in (WARN, MANUAL) and CHECKLIST_MARK in check["check_id"]]
     if open_items:
         return needs(f"{_count(len(open_items), 'checklist item')} to confirm")
-    warnings = sum(check["status"] == WARN for check in report.verification)
     done = DONE_SENTENCES.get(report.step, "verified")
     return StateLine("done", f"{number} done: {done}" + (f" ({_count(warnings, 'warning')})" if warnings else ""), following)

@@ -72,7 +72,7 @@ def test_headless_the_tables_and_the_line_are_shown_once_with_no_button(sandbox,
     step.verify(lambda: MFA_ON)
     step.finish()
     tables = [shown for shown in screen["displayed"] if isinstance(shown, Table)]
-    assert [table.text.splitlines()[0].split()[0] for table in tables] == ["action", f"{STEP}:", "⚠"]  # the plan was not applied
+    assert [table.text.splitlines()[0].split()[0] for table in tables] == ["action", f"{STEP}:", "✔"]  # the checks pass: done
     assert "Assign MFA &lt;now&gt;." in tables[0].html
     assert screen["buttons"] == [] and screen["handles"] == []
 

@@ -74,8 +74,15 @@ def test_a_passing_verification_with_the_plan_unapplied_is_not_done() -> None:
 def test_conflicts_and_console_steps_left_need_the_person() -> None:
     assert judge_step_state(report_of("04_create_developer_user", USER_OK, needs_you=["a: decide"])).sentence == (
         "04 needs you: 1 decision in the plan")
-    report = report_of("01_secure_root_user", USER_OK, pending_console_steps=["enable_root_mfa", "x"], applied=["y"])
-    assert judge_step_state(report).sentence == "01 needs you: 2 console steps left"
+    mfa_off = Check("iam_root_mfa_enabled", FAIL, "iam_root_mfa.1", "No MFA.")
+    report = report_of("01_secure_root_user", mfa_off, pending_console_steps=["enable_root_mfa", "x"], applied=["y"])
+    assert judge_step_state(report).sentence == "01 needs you: do the 2 console steps, then Check again"
+
+
+def test_console_steps_done_by_hand_and_verified_are_done() -> None:
+    planned = [{"address": "iam_root_mfa.1", "change": {"actions": ["console"]}}]
+    report = report_of("01_secure_root_user", Check("iam_root_mfa_enabled", PASS, "iam_root_mfa.1", "MFA."), planned=planned)
+    assert judge_step_state(report).mark == "done"  # nothing was applied here, yet the checks pass
 
 
 def test_an_error_is_failed_and_links_nowhere_before_it_is_fixed() -> None:
