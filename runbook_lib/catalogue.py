@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from runbook_lib.errors import InputError
+from runbook_lib.tables import Cell, Table, render_table
 
 if TYPE_CHECKING:  # pandas is heavy; only the table view needs it
     import pandas
@@ -333,3 +334,12 @@ def catalogue_frame() -> pandas.DataFrame:
         ],
         columns=["choice", "service", "AWS managed policies"],
     )
+
+
+def catalogue_table(*, collapsed: bool = False) -> Table:
+    """Return the catalogue as a ``tables.Table`` (no pandas); ``collapsed`` folds it under a line
+    (interactive, the picker beside it names every choice)."""
+    rows = [[Cell(choice.key, nowrap=True), choice.title, ", ".join(arn.removeprefix(_POLICY) for arn in choice.policy_arns)]
+            for choice in CHOICES]
+    summary = f"The {len(rows)} services and presets, and the AWS managed policies each attaches (click to show)"
+    return render_table(["choice", "service", "AWS managed policies"], rows, collapsed=summary if collapsed else "")

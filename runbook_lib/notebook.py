@@ -12,6 +12,7 @@ widgets get plain data and callables, the ``StepRun`` (no UI) does the work.
 from __future__ import annotations
 
 import datetime
+import uuid
 from functools import partial
 from typing import Any, Callable, Mapping
 
@@ -22,6 +23,8 @@ from runbook_lib.parameters import NOTEBOOKS_DIR, check_step_parameters, read_pa
 from runbook_lib.plan import Plan
 from runbook_lib.progress import Progress, TextProgress, current_progress, use_progress
 from runbook_lib.step_run import StepReport, StepRun, begin_run
+from runbook_lib.step_state import has_closing_line, judge_step_state
+from runbook_lib import tables
 from runbook_lib import addresses
 from runbook_lib.steps.checklist import ChecklistItem, describe_item
 
@@ -30,9 +33,13 @@ def show_errors_plainly(on_error: Callable[[RunbookError], None] | None = None) 
     """Show a ``RunbookError`` in the notebook as its message and advice, not a long traceback.
 
     The cell still fails (papermill and nbval see the error); only the display is shorter.
+    After any failed cell (ours or not), a later cell's error (a ``NameError`` for a name the failed
+    cell was to define, or whatever follows from what it found) says which error to fix first
+    instead of a traceback.
 
     Args:
-        on_error: Called with the error first (the step's run records it in its report).
+        on_error: Called with the error once it is shown (the step's run records it in its
+            report and shows the step's "failed" line).
     """
     try:
         from IPython import get_ipython
@@ -45,20 +52,45 @@ def show_errors_plainly(on_error: Callable[[RunbookError], None] | None = None) 
     def show_runbook_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
         if isinstance(value, RunbookError):
             _EARLIER_FAILURE[:] = [f"{etype.__name__}: {value.message}"]
+            shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
             if on_error is not None:
                 on_error(value)
-            shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
             return
-        if _EARLIER_FAILURE:  # a name an earlier, failed cell was to define: say what to fix first
+        if _EARLIER_FAILURE:  # what an earlier, failed cell was to make (a name, a file): fix that first
             shell._showtraceback(etype, value, [explain_after_failure(value, _EARLIER_FAILURE[0])])
             return
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
-    shell.set_custom_exc((RunbookError, NameError), show_runbook_error)
+    # Every error passes here: after a failed cell, what follows from it (a NameError, botocore's
+    # ProfileNotFound for a profile the failed cell found missing) names that cell's error instead
+    # of a traceback; with no earlier failure, an error not of ours shows as usual.
+    shell.set_custom_exc((Exception,), show_runbook_error)
+    if not getattr(shell, "_runbook_notes_failures", False):  # once per kernel, however often called
+        shell.events.register("post_run_cell", note_failed_cell)
+        shell._runbook_notes_failures = True
+
+
+def note_failed_cell(result: Any) -> None:
+    """After each cell: remember the cell that failed first (its error, if not ours, too); forget
+    it once that cell runs again and succeeds, so nothing later is blamed on a fixed cell."""
+    error = getattr(result, "error_in_exec", None)
+    source = getattr(getattr(result, "info", None), "raw_cell", None)
+    if error is None:
+        if _FAILED_CELL and source == _FAILED_CELL[0]:
+            _EARLIER_FAILURE.clear()
+            _FAILED_CELL.clear()
+        return
+    if _FAILED_CELL:  # an error that follows from the first failure: that one is still to fix
+        return
+    _FAILED_CELL[:] = [source]
+    if not isinstance(error, RunbookError):
+        _EARLIER_FAILURE[:] = [f"{type(error).__name__}: {error}"]
 
 
 _EARLIER_FAILURE: list[str] = []
-"""The last error of ours shown in this kernel, until a step begins again."""
+"""The last error of ours shown in this kernel, until a step begins again or its cell is fixed."""
+_FAILED_CELL: list[str] = []
+"""The source of the cell that failed first, to know when it is run again and succeeds."""
 
 
 def explain_after_failure(error: BaseException, earlier: str) -> str:
@@ -73,14 +105,18 @@ def explain_after_failure(error: BaseException, earlier: str) -> str:
 def display(*objects: object) -> None:
     """Display objects in the notebook: sentences printed, tables with whole cells.
 
-    The plan's details are the console instructions; pandas would cut them at 50 characters.
-    pandas is imported only when a table is shown: a sentence needs none of it.
+    Plans, checks and checklists are ``tables.Table``s (HTML and text, no pandas). A pandas
+    frame (the services catalogue) is shown with whole cells: pandas would cut them at 50
+    characters; pandas is imported only for one.
     """
     from IPython.display import display as ipython_display
 
     for shown in objects:
         if isinstance(shown, str):
             print(shown)  # a sentence, not a quoted repr
+            continue
+        if not type(shown).__module__.startswith("pandas"):
+            ipython_display(shown)
             continue
         import pandas
 
@@ -153,6 +189,7 @@ class NotebookStep:
     def __init__(self, run: StepRun) -> None:
         self.run = run
         self._replan: Callable[[], Plan] | None = None
+        self._closing_line: Any = None  # the display of the notebook's last line, once shown
 
     @property
     def ctx(self) -> Any:
@@ -206,7 +243,7 @@ class NotebookStep:
         if plan.is_empty:
             display(f"{self.run.step}: nothing to change; this step is already done.")
         else:
-            display(plan.to_frame())
+            display(tables.plan_table(plan))
         for decision in self.run.report.needs_you:
             display(f"Needs you: {decision}")
         return plan
@@ -348,16 +385,25 @@ class NotebookStep:
             StepIncompleteError: headless with ``apply=True``, when a check failed.
         """
         verification = check()
-        display(verification.to_frame())
-        self.run.record_verification(verification)
-        if not self.run.headless:
-            def check_again() -> Any:
-                again = self.run.record_verification(check())
-                frame = again.to_frame()
-                frame.index = [f"checked at {datetime.datetime.now():%H:%M:%S}"] * len(frame)
-                return frame
+        if self.run.headless:
+            display(tables.verification_table(verification))
+            self.run.record_verification(verification)
+            return verification
+        from IPython.display import display as ipython_display
 
-            display(widgets.action_button("Check again", check_again))
+        shown = ipython_display(tables.verification_table(verification), display_id=uuid.uuid4().hex)
+        self.run.record_verification(verification)
+
+        def check_again() -> Any:
+            again = self.run.record_verification(check())
+            checked = f"checked again at {datetime.datetime.now():%H:%M:%S}"
+            if shown is not None:  # the table above is replaced, not stacked under
+                shown.update(tables.verification_table(again, caption=checked))
+            if self._closing_line is not None:  # and the notebook's last line says the news
+                self._closing_line.update(tables.state_line(judge_step_state(self.run.report)))
+            return f"{again.step}: {checked}: " + ("passed" if again.passed else f"{len(again.failed_checks)} failing") + " (the table above)."
+
+        display(widgets.action_button("Check again", check_again))
         return verification
 
     def form(self, namespace: Mapping[str, Any]) -> forms.StepForm:
@@ -401,13 +447,9 @@ class NotebookStep:
         """
         run = self.run
         run.gather_confirmations(items, user_name=user_name, confirmed=confirmed)
-        import pandas
-
-        display(pandas.DataFrame(
-            [{"item": item.key, "what to do": describe_item(item, user_name),
-              "confirmed": bool(run.report.confirmations.get(item.key))} for item in items],
-            columns=["item", "what to do", "confirmed"],
-        ))
+        display(tables.checklist_table([
+            (item.key, describe_item(item, user_name), bool(run.report.confirmations.get(item.key))) for item in items
+        ]))
         if run.headless:
             return
         rows = [
@@ -425,8 +467,24 @@ class NotebookStep:
         show_sign_in_prompt(prompt)
 
     def finish(self) -> StepReport:
-        """Note the AWS calls made and write the report where the runner expects it."""
-        return self.run.finish()
+        """Note the AWS calls made, write the report where the runner expects it, and end the
+        notebook with its state in one line and a link to the next notebook.
+
+        Assign what it returns (``report = run.finish()``): a bare last expression would be
+        displayed as the report's repr.
+        """
+        report = self.run.finish()
+        if not has_closing_line(report.step):  # 00_start_here shows every step's status instead
+            return report
+        display(report.describe_calls())
+        line = tables.state_line(judge_step_state(report))
+        if self.run.headless:
+            display(line)
+        else:  # "Check again" updates it
+            from IPython.display import display as ipython_display
+
+            self._closing_line = ipython_display(line, display_id=uuid.uuid4().hex)
+        return report
 
 
 def begin_step(
@@ -457,6 +515,7 @@ def begin_step(
     """
     show_errors_plainly()
     _EARLIER_FAILURE.clear()  # a new start: a name missing from now on is not an earlier cell's
+    _FAILED_CELL.clear()
     use_progress(wait_progress(headless=headless))  # every wait of this step reports there
     if parameters is not None:
         check_step_parameters(step, parameters)
@@ -475,5 +534,12 @@ def begin_step(
             "WARNING: the runbook is acting as the ROOT user. Root can do anything, including "
             "closing the account. Finish steps 01-03, then use the Admin user's profile."
         )
-    show_errors_plainly(on_error=run.record_failure)
+    show_errors_plainly(on_error=partial(stop_step, run))
     return NotebookStep(run)
+
+
+def stop_step(run: StepRun, error: RunbookError) -> None:
+    """Record the error that stopped the step (the report is written) and show its "failed" line."""
+    run.record_failure(error)
+    if has_closing_line(run.step):
+        display(tables.state_line(judge_step_state(run.report)))

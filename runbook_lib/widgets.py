@@ -82,6 +82,8 @@ def show_result(output: ipywidgets.Output, result: Any, failure: RunbookError | 
         output.append_stderr(f"{type(failure).__name__}: {failure}\n")
     elif isinstance(result, str):
         output.append_stdout(result + "\n")
+    elif result is not None and not type(result).__module__.startswith("pandas"):
+        output.append_display_data(result)  # a runbook table (HTML and text): no pandas needed
     elif result is not None:
         import pandas
 
