@@ -39,7 +39,7 @@ from runbook_lib.steps import (
     secure_root,
 )
 from runbook_lib.steps.checklist import ADMIN_CHECKLIST, DEVELOPER_CHECKLIST, ChecklistItem
-from runbook_lib.steps.sequence import CATCH_UP_STEPS, resolve_catch_up_step
+from runbook_lib.validate.steps import CATCH_UP_STEPS, resolve_catch_up_step
 from runbook_lib.steps.status import STEPS as STATUS_STEPS
 from runbook_lib.steps.status import find_last_audit
 from runbook_lib.target import CallerIdentity, Settings, read_caller

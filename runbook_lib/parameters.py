@@ -22,7 +22,7 @@ import yaml
 from runbook_lib import awsconfig, catalogue, validate
 from runbook_lib.validate import guardrails as guardrail_rules
 from runbook_lib.errors import InputError, RunbookError
-from runbook_lib.steps.sequence import resolve_catch_up_step
+from runbook_lib.validate.steps import resolve_catch_up_step
 
 COMMON_PARAMETERS = ("target", "profile", "region", "account_id", "simulate_console")
 """Top-level keys of the parameters file; each goes to every notebook that declares it."""

@@ -36,7 +36,7 @@ from runbook_lib.paths import (
     token_cache_path,
 )
 from runbook_lib.sandbox import SandboxClient
-from runbook_lib.steps.sequence import resolve_catch_up_step
+from runbook_lib.validate.steps import resolve_catch_up_step
 from runbook_lib.steps.status import DONE, NOT_RUN, TO_DO, read_step_statuses
 from runbook_lib.target import Settings, read_caller, save_settings
 from runbook_lib.widgets import catch_up_controls
@@ -242,3 +242,13 @@ def test_a_parameters_file_naming_no_step_is_refused_before_anything_runs():
     problems = check_parameters({"steps": {"00_start_here": {"catch_up_to": "09"}}}, schema)
     assert [problem.path for problem in problems] == ["steps.00_start_here.catch_up_to"]
     assert check_parameters({"steps": {"00_start_here": {"catch_up_to": "06", "reset_sandbox": True}}}, schema) == []
+
+
+def test_the_steps_to_catch_up_to_are_the_step_modules_own_in_order():
+    from runbook_lib.steps import (
+        admin_user, audit_account, cli_profiles, developer_access, developer_user, guardrails, identity_center, secure_root,
+    )
+
+    modules = (secure_root, identity_center, admin_user, developer_user, cli_profiles, developer_access, guardrails, audit_account)
+    assert CATCH_UP_STEPS == tuple(module.STEP_ID for module in modules)
+    assert [step for step in CATCH_UP_STEPS] == sorted(path.stem for path in (ROOT / "notebooks").glob("0[1-8]_*.ipynb"))

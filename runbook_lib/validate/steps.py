@@ -1,26 +1,18 @@
 """The steps a sandbox can be caught up to, in order, and naming one by its number or notebook.
 
-Pure, and at the steps' floor, so a parameters file's ``catch_up_to`` is checked with the very
-rule the catch-up applies (``parameters.FIELD_RULES``), before any AWS call.
+Pure, at the floor with the other rules, so a parameters file's ``catch_up_to`` is checked with
+the very rule the catch-up applies (``parameters.FIELD_RULES``), before any AWS call. The names
+are written out rather than taken from the step modules (which reach boto3); tests/test_catch_up.py
+holds them to the modules' ``STEP_ID``s.
 """
 
 from __future__ import annotations
 
 from runbook_lib.errors import InputError
-from runbook_lib.steps import (
-    admin_user,
-    audit_account,
-    cli_profiles,
-    developer_access,
-    developer_user,
-    guardrails,
-    identity_center,
-    secure_root,
-)
 
 CATCH_UP_STEPS = (
-    secure_root.STEP_ID, identity_center.STEP_ID, admin_user.STEP_ID, developer_user.STEP_ID,
-    cli_profiles.STEP_ID, developer_access.STEP_ID, guardrails.STEP_ID, audit_account.STEP_ID,
+    "01_secure_root_user", "02_enable_identity_center", "03_create_admin_user", "04_create_developer_user",
+    "05_configure_aws_cli", "06_verify_developer_access", "07_set_guardrails", "08_audit_account",
 )
 """The steps a learner can be caught up to, in order (99_teardown undoes them: nothing to catch up)."""
 
