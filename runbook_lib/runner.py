@@ -212,8 +212,9 @@ def prepare_in_process_run(notebooks: list[Path]) -> None:
     defer_iri_grammars()
     import papermill  # noqa: F401  (the point is the import)
 
-    from runbook_lib import engine  # noqa: F401
+    from runbook_lib import engine
 
+    engine.warm_up_shell()
     share_botocore_data()
     for name in [*imported_modules(notebooks), *TABLE_MODULES]:
         try:
