@@ -9,6 +9,7 @@ from collections import Counter
 import boto3
 import pytest
 
+from runbook_lib import aws
 from runbook_lib.aws import AwsContext, sandbox_context
 from runbook_lib.errors import RunbookError
 from runbook_lib.sandbox import SandboxClient
@@ -148,3 +149,20 @@ def test_a_name_taken_since_the_listing_drops_the_map(ctx, sandbox) -> None:
         access.apply_access(ctx, access.plan_access("step", state, DEVELOPER), state, DEVELOPER, sleep=lambda seconds: None)
     assert instance.instance_arn not in ctx.permission_set_arns
     assert access.find_permission_set(ctx, instance.instance_arn, "DeveloperAccess")
+
+
+def test_contexts_share_the_maps_a_headless_run_carries_and_only_then(sandbox) -> None:
+    instance = seed_account(sandbox, users=0, permission_sets=2)
+    carried: dict[str, dict[str, str]] = {}
+    aws.carry_permission_sets(carried)
+    try:
+        listing = sandbox_context(sandbox.url, REGION)
+        access.list_permission_set_arns(listing, instance.instance_arn)
+        later = sandbox_context(sandbox.url, REGION)  # a later step of the run
+        assert calls_of(later, lambda: access.find_permission_set(later, instance.instance_arn, "Team001")) == Counter()
+        assert set(carried[instance.instance_arn]) == {"Team000", "Team001"}
+    finally:
+        aws.carry_permission_sets(None)
+    alone = sandbox_context(sandbox.url, REGION)
+    assert alone.permission_set_arns == {}
+    assert calls_of(alone, lambda: access.find_permission_set(alone, instance.instance_arn, "Team001"))["sso-admin:ListPermissionSets"] == 1
