@@ -81,6 +81,28 @@ class CallRecorder:
         return [call for call in self.calls if call.mutating]
 
 
+RUN_PERMISSION_SETS: dict[str, dict[str, str]] | None = None
+"""The name -> ARN maps every new ``AwsContext`` of this process shares, when a headless run
+carries them from one notebook to the next (``carry_permission_sets``); None: each context
+keeps its own, as in JupyterLab and in tests."""
+
+
+def carry_permission_sets(maps: dict[str, dict[str, str]] | None) -> None:
+    """Make every ``AwsContext`` made from now on share ``maps`` (None: each its own again).
+
+    The runner gives each notebook's process the maps the earlier notebooks of the run listed
+    and made, so that a run lists an instance's permission sets once, not once per step. A map
+    that turns out stale is corrected as within one step (``steps.access``).
+    """
+    global RUN_PERMISSION_SETS
+    RUN_PERMISSION_SETS = maps
+
+
+def run_permission_sets() -> dict[str, dict[str, str]]:
+    """Return the maps a new context starts with: the run's, shared, or a new empty one."""
+    return RUN_PERMISSION_SETS if RUN_PERMISSION_SETS is not None else {}
+
+
 @dataclass
 class AwsContext:
     """What a step needs to reach AWS: a session, its region, an endpoint, the call recorder.
@@ -94,7 +116,8 @@ class AwsContext:
         permission_set_arns: Per Identity Center instance ARN, every permission set's name -> ARN,
             from one full listing this run (sso-admin has no lookup by name); kept up to date by
             the create applier and dropped when an ARN from it turns out missing. An instance
-            absent here has not been listed yet.
+            absent here has not been listed yet. In a headless run, shared by the run's steps
+            (``carry_permission_sets``).
     """
 
     session: boto3.Session
@@ -102,7 +125,7 @@ class AwsContext:
     endpoint_url: str | None = None
     recorder: CallRecorder = field(default_factory=CallRecorder)
     target: str = "sandbox"
-    permission_set_arns: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    permission_set_arns: dict[str, dict[str, str]] = field(default_factory=run_permission_sets, repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -160,8 +160,14 @@ def forks_safely() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def run_notebook_isolated(notebook: Path, output: Path, parameters: dict[str, Any]) -> StepOutcome:
-    """Run one notebook in-process in a forked copy of this process, and return its outcome.
+def run_notebook_isolated(
+    notebook: Path, output: Path, parameters: dict[str, Any], *, permission_sets: dict[str, dict[str, str]] | None = None,
+) -> tuple[StepOutcome, dict[str, dict[str, str]]]:
+    """Run one notebook in-process in a forked copy of this process; return its outcome and the
+    run's permission-set maps as the notebook left them.
+
+    ``permission_sets`` are the maps the earlier notebooks listed and made (``aws.carry_permission_sets``):
+    the copy starts with them, so that a run lists an instance's permission sets once.
 
     The copy starts with everything this process imported (``prepare_in_process_run``) and
     nothing any earlier notebook did: its variables, environment, working directory, module
@@ -178,13 +184,17 @@ def run_notebook_isolated(notebook: Path, output: Path, parameters: dict[str, An
     if child == 0:  # pragma: no cover - the child's coverage is the notebook's
         os.close(reader)
         status = 0
+        maps: dict[str, dict[str, str]] = json.loads(json.dumps(permission_sets or {}))  # the copy's own
         try:
+            from runbook_lib import aws
+
+            aws.carry_permission_sets(maps)
             outcome = run_notebook(notebook, output, parameters, engine=IN_PROCESS)
         except BaseException as error:  # the parent must hear of any failure, even SystemExit
             outcome = StepOutcome(notebook.stem, output.name, False, error=f"{type(error).__name__}: {error}")
             status = 1
         with os.fdopen(writer, "w", encoding="utf-8") as pipe:
-            pipe.write(json.dumps(vars(outcome)))
+            pipe.write(json.dumps({"outcome": vars(outcome), "permission_sets": maps}))
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)  # no interpreter shutdown: nothing of the parent's to tear down twice
@@ -201,8 +211,9 @@ def run_notebook_isolated(notebook: Path, output: Path, parameters: dict[str, An
         return StepOutcome(
             notebook.stem, output.name, False,
             error=f"RunnerError: the notebook's process ended without an outcome ({describe_wait_status(wait_status)})",
-        )
-    return StepOutcome(**json.loads(answer))
+        ), {}
+    told = json.loads(answer)
+    return StepOutcome(**told["outcome"]), told["permission_sets"]
 
 
 def describe_wait_status(wait_status: int) -> str:
@@ -223,8 +234,9 @@ def prepare_in_process_run(notebooks: list[Path]) -> None:
     defer_iri_grammars()
     import papermill  # noqa: F401  (the point is the import)
 
-    from runbook_lib import engine  # noqa: F401
+    from runbook_lib import engine
 
+    engine.warm_up_shell()
     share_botocore_data()
     for name in [*imported_modules(notebooks), *TABLE_MODULES]:
         try:
@@ -415,12 +427,14 @@ def run_runbook(
     defer_iri_grammars()  # before papermill's first import, whichever the engine
     if engine == IN_PROCESS:
         prepare_in_process_run(notebooks)
+    permission_sets: dict[str, dict[str, str]] = {}
     for notebook in notebooks:
         report_file = run_dir / "reports" / f"{notebook.stem}.json"
         parameters = parameters_for(notebook, loaded, apply=apply, summary_file=report_file)
         if engine == IN_PROCESS:
             warm_botocore_models([outcome.report for outcome in outcomes])
-            outcome = run_notebook_isolated(notebook, run_dir / notebook.name, parameters)
+            outcome, permission_sets = run_notebook_isolated(
+                notebook, run_dir / notebook.name, parameters, permission_sets=permission_sets)
         else:
             outcome = run_notebook(notebook, run_dir / notebook.name, parameters, engine=KERNEL)
         if report_file.exists():

@@ -1,5 +1,6 @@
 """Lookups that stay flat as the account grows: 03's and 04's plan and 00's status make the same
-AWS calls with 10 users as with 1,000, and permission sets are listed once per run."""
+AWS calls with 10 users as with 10,000 (and 2 permission sets as 200), and permission sets are
+listed once per run."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections import Counter
 import boto3
 import pytest
 
+from runbook_lib import aws
 from runbook_lib.aws import AwsContext, sandbox_context
 from runbook_lib.errors import RunbookError
 from runbook_lib.sandbox import SandboxClient
@@ -29,24 +31,15 @@ DEVELOPER, _ = developer_user.build_developer_spec(
 
 def seed_account(sandbox: SandboxClient, *, users: int, permission_sets: int) -> IdentityCenterInstance:
     """Reset the sandbox to an account with Identity Center and ``users`` users and
-    ``permission_sets`` permission sets that are none of the runbook's, made with bare boto3."""
+    ``permission_sets`` permission sets that are none of the runbook's (the sandbox's crowd
+    route makes them in its own process: 10,000 ``CreateUser`` calls would take minutes)."""
     sandbox.reset()
     session = boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=REGION)
     session.client("organizations", endpoint_url=sandbox.url).create_organization(FeatureSet="ALL")
     sandbox.play_console_step("enable-identity-center", region=REGION)
-    sso_admin = session.client("sso-admin", endpoint_url=sandbox.url)
-    instance = sso_admin.list_instances()["Instances"][0]
-    store = session.client("identitystore", endpoint_url=sandbox.url)
-    for number in range(users):
-        store.create_user(
-            IdentityStoreId=instance["IdentityStoreId"], UserName=f"learner-{number:05d}", DisplayName=f"Learner {number}",
-            Name={"GivenName": "Learner", "FamilyName": str(number)},
-            Emails=[{"Value": f"learner-{number}@example.com", "Type": "work", "Primary": True}],
-        )
-    for number in range(permission_sets):
-        sso_admin.create_permission_set(InstanceArn=instance["InstanceArn"], Name=f"Team{number:03d}")
+    made = sandbox.crowd(users=users, permission_sets=permission_sets, region=REGION)
     return identity_center.IdentityCenterInstance(
-        instance["InstanceArn"], instance["IdentityStoreId"], CALLER.account_id, "ACTIVE")
+        made["instance_arn"], made["identity_store_id"], CALLER.account_id, "ACTIVE")
 
 
 def calls_of(ctx: AwsContext, action) -> Counter[str]:
@@ -73,17 +66,42 @@ def measure_run(sandbox: SandboxClient, *, users: int, permission_sets: int) -> 
     }
 
 
-def test_plans_and_status_make_the_same_calls_at_10_and_1000_users_and_2_and_50_permission_sets(sandbox) -> None:
+def test_the_crowd_is_what_create_calls_would_have_made(sandbox) -> None:
+    instance = seed_account(sandbox, users=3, permission_sets=2)
+    session = boto3.Session(aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=REGION)
+    store = session.client("identitystore", endpoint_url=sandbox.url)
+    users = store.list_users(IdentityStoreId=instance.identity_store_id)["Users"]
+    assert sorted(user["UserName"] for user in users) == ["learner-00000", "learner-00001", "learner-00002"]
+    assert store.get_user_id(
+        IdentityStoreId=instance.identity_store_id,
+        AlternateIdentifier={"UniqueAttribute": {"AttributePath": "userName", "AttributeValue": "learner-00002"}},
+    )["UserId"] in {user["UserId"] for user in users}
+    sso_admin = session.client("sso-admin", endpoint_url=sandbox.url)
+    arns = sso_admin.list_permission_sets(InstanceArn=instance.instance_arn)["PermissionSets"]
+    names = [sso_admin.describe_permission_set(InstanceArn=instance.instance_arn, PermissionSetArn=arn)["PermissionSet"]["Name"]
+             for arn in arns]
+    assert sorted(names) == ["Team000", "Team001"]
+
+
+def test_the_crowd_needs_identity_center(sandbox) -> None:
+    sandbox.reset()
+    with pytest.raises(RunbookError, match="no instance"):
+        sandbox.crowd(users=1, permission_sets=0)
+
+
+def test_plans_and_status_make_the_same_calls_at_10_and_10000_users_and_2_and_200_permission_sets(sandbox) -> None:
     small = measure_run(sandbox, users=10, permission_sets=2)
-    large = measure_run(sandbox, users=1000, permission_sets=50)
+    large = measure_run(sandbox, users=10_000, permission_sets=200)
     for measured in ("03's plan", "04's plan", "00's status"):
         assert large[measured] == small[measured], measured
         assert small[measured]["identitystore:ListUsers"] == 0
         assert small[measured]["sso-admin:ListPermissionSets"] == 0, "listed again after the run's listing"
     # What still grows: the run's one listing describes every permission set (no lookup by name).
     assert small["listing"]["sso-admin:DescribePermissionSet"] == 2
-    assert large["listing"]["sso-admin:DescribePermissionSet"] == 50
-    assert large["listing"]["sso-admin:ListPermissionSets"] == small["listing"]["sso-admin:ListPermissionSets"] == 1
+    assert large["listing"]["sso-admin:DescribePermissionSet"] == 200
+    # One listing each: its pages (at most 100 permission sets a page), nothing more.
+    assert small["listing"]["sso-admin:ListPermissionSets"] == 1
+    assert large["listing"]["sso-admin:ListPermissionSets"] == 2
 
 
 def test_a_permission_set_is_listed_once_per_run_and_the_create_keeps_the_map(ctx, sandbox) -> None:
@@ -131,3 +149,20 @@ def test_a_name_taken_since_the_listing_drops_the_map(ctx, sandbox) -> None:
         access.apply_access(ctx, access.plan_access("step", state, DEVELOPER), state, DEVELOPER, sleep=lambda seconds: None)
     assert instance.instance_arn not in ctx.permission_set_arns
     assert access.find_permission_set(ctx, instance.instance_arn, "DeveloperAccess")
+
+
+def test_contexts_share_the_maps_a_headless_run_carries_and_only_then(sandbox) -> None:
+    instance = seed_account(sandbox, users=0, permission_sets=2)
+    carried: dict[str, dict[str, str]] = {}
+    aws.carry_permission_sets(carried)
+    try:
+        listing = sandbox_context(sandbox.url, REGION)
+        access.list_permission_set_arns(listing, instance.instance_arn)
+        later = sandbox_context(sandbox.url, REGION)  # a later step of the run
+        assert calls_of(later, lambda: access.find_permission_set(later, instance.instance_arn, "Team001")) == Counter()
+        assert set(carried[instance.instance_arn]) == {"Team000", "Team001"}
+    finally:
+        aws.carry_permission_sets(None)
+    alone = sandbox_context(sandbox.url, REGION)
+    assert alone.permission_set_arns == {}
+    assert calls_of(alone, lambda: access.find_permission_set(alone, instance.instance_arn, "Team001"))["sso-admin:ListPermissionSets"] == 1

@@ -135,6 +135,15 @@ def test_this_process_gets_its_streams_input_and_main_module_back(tmp_path):
     assert current() == before
 
 
+def test_a_warm_up_leaves_no_shell_and_this_process_as_it_was(tmp_path):
+    before = sys.stdout, sys.stderr, sys.modules.get("__main__"), builtins.input
+    engine.warm_up_shell()
+    assert (sys.stdout, sys.stderr, sys.modules.get("__main__"), builtins.input) == before
+    assert not engine.InteractiveShell.initialized() and not engine.NotebookShell.initialized()
+    ran = execute(write_notebook(tmp_path / "in.ipynb", "print('warmed' in globals(), type(get_ipython()).__name__)"), tmp_path / "out.ipynb")
+    assert outputs_of(ran)[0][0].text == "False NotebookShell\n"
+
+
 def test_the_notebook_is_written_at_start_and_end_but_not_twice_per_cell(tmp_path, monkeypatch):
     written: list[str] = []
     real_write = papermill.engines.write_ipynb

@@ -99,6 +99,10 @@ def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothin
     assert by_step["99_teardown"]["applied"] == [] and by_step["99_teardown"]["write_calls"] == 0
     assert len(client(sandbox, "sso-admin").list_permission_sets(
         InstanceArn=client(sandbox, "sso-admin").list_instances()["Instances"][0]["InstanceArn"])["PermissionSets"]) == 2
+    # 03 lists the permission sets; 04 (another notebook, another process) finds them in the run's map.
+    listings = {step: by_step[step]["calls"].count("sso-admin:ListPermissionSets")
+                for step in ("00_start_here", "03_create_admin_user", "04_create_developer_user")}
+    assert listings == {"00_start_here": 0, "03_create_admin_user": 1, "04_create_developer_user": 0}
 
     second, rerun_dir = run_runner(tmp_path / "rerun")
     assert second.returncode == 0, second.stdout + second.stderr
