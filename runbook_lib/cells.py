@@ -15,7 +15,9 @@ from runbook_lib.errors import RunbookError
 from runbook_lib.progress import Progress, TextProgress, current_progress
 
 
-def show_errors_plainly(on_error: Callable[[RunbookError], None] | None = None) -> None:
+def show_errors_plainly(
+    on_error: Callable[[RunbookError], None] | None = None, on_fixed: Callable[[], None] | None = None,
+) -> None:
     """Show a ``RunbookError`` in the notebook as its message and advice, not a long traceback.
 
     The cell still fails (papermill and nbval see the error); only the display is shorter.
@@ -26,7 +28,10 @@ def show_errors_plainly(on_error: Callable[[RunbookError], None] | None = None) 
     Args:
         on_error: Called with the error once it is shown (the step's run records it in its
             report and shows the step's "failed" line).
+        on_fixed: Called when the cell that failed first runs again and succeeds (the step's run
+            forgets the error, so its closing line no longer says "failed" for a fixed form).
     """
+    _ON_FIXED[:] = [on_fixed] if on_fixed is not None else []
     try:
         from IPython import get_ipython
     except ImportError:  # not in IPython: errors show as usual
@@ -65,6 +70,8 @@ def note_failed_cell(result: Any) -> None:
         if _FAILED_CELL and source == _FAILED_CELL[0]:
             _EARLIER_FAILURE.clear()
             _FAILED_CELL.clear()
+            for fixed in _ON_FIXED:
+                fixed()
         return
     if _FAILED_CELL:  # an error that follows from the first failure: that one is still to fix
         return
@@ -77,6 +84,8 @@ _EARLIER_FAILURE: list[str] = []
 """The last error of ours shown in this kernel, until a step begins again or its cell is fixed."""
 _FAILED_CELL: list[str] = []
 """The source of the cell that failed first, to know when it is run again and succeeds."""
+_ON_FIXED: list[Callable[[], None]] = []
+"""What to call once that cell succeeds: the step's run forgets the error it recorded."""
 
 
 def explain_after_failure(error: BaseException, earlier: str) -> str:

@@ -410,7 +410,7 @@ def begin_step(
             "WARNING: the runbook is acting as the ROOT user. Root can do anything, including "
             "closing the account. Finish steps 01-03, then use the Admin user's profile."
         )
-    show_errors_plainly(on_error=partial(stop_step, run))
+    show_errors_plainly(on_error=partial(stop_step, run), on_fixed=run.forget_failure)
     return NotebookStep(run)
 
 

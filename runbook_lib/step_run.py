@@ -259,6 +259,12 @@ class StepRun:
         self.report.error = f"{type(error).__name__}: {error}"
         self.finish()
 
+    def forget_failure(self) -> None:
+        """Forget the recorded error: the cell it stopped ran again and succeeded (a form fixed)."""
+        if self.report.error:
+            self.report.error = None
+            self.finish()
+
     def finish(self) -> StepReport:
         """Note the AWS calls made and write the report (and the plan beside it) for the runner."""
         self.report.record_calls(self.ctx.recorder.calls)

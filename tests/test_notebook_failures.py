@@ -154,3 +154,58 @@ def test_once_the_failed_cell_is_fixed_later_errors_are_not_blamed_on_it(shell, 
     shell.run_cell("undefined_name")
     shown = capsys.readouterr().out
     assert "NameError" in shown and "An earlier cell stopped" not in shown
+
+
+def test_once_the_failed_cell_is_fixed_the_steps_closing_line_no_longer_says_failed(capsys):
+    """A form error fixed and its cell run again: the step's report forgets the error, so the
+    notebook's last line judges the step on its checks, not on a mistake already corrected."""
+    from runbook_lib import notebook
+
+    notebook._EARLIER_FAILURE.clear()
+    notebook._FAILED_CELL.clear()
+    InteractiveShell.clear_instance()
+    shell = InteractiveShell.instance()
+    try:
+        forgotten: list[str] = []
+
+        class Run:  # the one thing show_errors_plainly asks of a step's run
+            def __init__(self) -> None:
+                self.error = ""
+
+            def record(self, error) -> None:
+                self.error = str(error)
+
+            def forget_failure(self) -> None:
+                forgotten.append(self.error)
+                self.error = ""
+
+        run = Run()
+        shell.user_ns["run_"] = run
+        shell.run_cell("from runbook_lib.notebook import show_errors_plainly\nshow_errors_plainly(on_error=run_.record, on_fixed=run_.forget_failure)")
+        shell.run_cell("email_ok = False")
+        assert not shell.run_cell(FAILING_CELL).success
+        assert "email" in run.error
+        shell.run_cell("instance")  # a cell after it, still blamed on the failed one
+        assert run.error and not forgotten
+        shell.run_cell("email_ok = True")
+        assert shell.run_cell(FAILING_CELL).success
+        assert run.error == "" and len(forgotten) == 1
+    finally:
+        InteractiveShell.clear_instance()
+    capsys.readouterr()
+
+
+def test_a_step_run_that_forgets_its_failure_is_judged_on_its_checks_again():
+    from types import SimpleNamespace
+
+    from runbook_lib.step_run import StepReport, StepRun
+    from runbook_lib.step_state import judge_step_state
+
+    report = StepReport(step="03_create_admin_user")
+    report.error = "FormError: 1 field to correct"
+    assert judge_step_state(report).mark == "failed"
+    written: list[bool] = []
+    run = SimpleNamespace(report=report, finish=lambda: written.append(True))
+    StepRun.forget_failure(run)  # the method alone, on the state it reads
+    assert report.error is None and written == [True]
+    assert judge_step_state(report).mark != "failed"
