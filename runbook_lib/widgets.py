@@ -142,6 +142,16 @@ class ChecklistRow:
     on_simulate: Callable[[], str] | None = None
 
 
+def inside_sentence(title: str) -> str:
+    """Return ``title`` as it reads inside a sentence: its first letter in lower case unless its
+    first word is an acronym ("IAM users ..." stays; "The user has an MFA device" becomes "the user
+    has an MFA device": lower-casing it whole gave "mfa")."""
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and first[:2].isupper():
+        return title
+    return title[:1].lower() + title[1:]
+
+
 def checklist_controls(rows: Sequence[ChecklistRow]) -> ipywidgets.VBox:
     """Return a checkbox per guided item and, in the sandbox, a button that simulates it."""
     widgets: list[ipywidgets.Widget] = []
@@ -157,7 +167,7 @@ def checklist_controls(rows: Sequence[ChecklistRow]) -> ipywidgets.VBox:
                 box.value = True
                 return done
 
-            widgets.append(action_button(f"Simulate the console step (sandbox): {row.title.lower()}", simulate, style="warning"))
+            widgets.append(action_button(f"Simulate the console step (sandbox): {inside_sentence(row.title)}", simulate, style="warning"))
     return ipywidgets.VBox(widgets)
 
 

@@ -275,3 +275,16 @@ def test_a_plan_is_not_applied_when_the_account_changed_since_it_was_shown(sandb
     assert "The account changed since this plan was shown, so nothing was applied" in shown_text(shown[-1])
     assert not apply_button.disabled  # not done: the person can re-run the plan cell
     assert not any(str(call) == "organizations:CreateOrganization" for call in run.ctx.recorder.calls)
+
+
+@pytest.mark.parametrize(("title", "inside"), [
+    ("The user has an MFA device", "the user has an MFA device"),
+    ("IAM users and roles may see billing information", "IAM users and roles may see billing information"),
+    ("AWS emails when Free Tier usage nears its limits", "AWS emails when Free Tier usage nears its limits"),
+    ("Email verified", "email verified"),
+    ("A", "a"),
+])
+def test_a_checklist_title_inside_a_button_label_keeps_its_acronyms(title, inside):
+    from runbook_lib.widgets import inside_sentence
+
+    assert inside_sentence(title) == inside
