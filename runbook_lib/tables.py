@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from runbook_lib.checks import ACCEPTED, FAIL, MANUAL, PASS, WARN, Check, Verification
 from runbook_lib.plan import CONFLICT, CONSOLE, CREATE, DELETE, NO_OP, REPLACE, UPDATE, Plan, shown_value
@@ -168,6 +168,13 @@ def merge_resources(resources: Sequence[str]) -> str:
     return ", ".join(dict.fromkeys(resources))
 
 
+def join_details(details: Iterable[str]) -> str:
+    """Return grouped checks' details as one: "a.; b." read as a typo, so a sentence's own full
+    stop ends it and the next begins after it."""
+    kept = [detail.strip() for detail in details if detail.strip()]
+    return " ".join(detail if detail.endswith((".", "!", "?")) else detail + "." for detail in kept) if len(kept) > 1 else "".join(kept)
+
+
 def verification_table(verification: Verification, *, caption: str = "") -> Table:
     """Return a verification's checks: status (coloured), check, resource, detail.
 
@@ -184,12 +191,13 @@ def verification_table(verification: Verification, *, caption: str = "") -> Tabl
             groups.append([(check, detail)])
     rows = [
         [Cell(group[0][0].status, STATUS_COLOURS[group[0][0].status]), Cell(group[0][0].check_id, nowrap=True),
-         merge_resources([check.resource for check, _ in group]), "; ".join(detail for _, detail in group)]
+         merge_resources([check.resource for check, _ in group]), join_details(detail for _, detail in group)]
         for group in groups
     ]
     counts = ", ".join(f"{sum(check.status == status for check in verification.checks)} {status}"
                        for status in STATUS_COLOURS if any(check.status == status for check in verification.checks))
-    summary = f"{verification.step}: {counts}" + (f" ({caption})" if caption else "")
+    shared = f" in {len(rows)} rows" if len(rows) < len(verification.checks) else ""  # grouped passes: "5 PASS" over 3 rows
+    summary = f"{verification.step}: {counts}{shared}" + (f" ({caption})" if caption else "")
     return render_table(["status", "check", "resource", "detail"], rows, notes=notes, caption=summary)
 
 

@@ -101,3 +101,26 @@ def test_the_sandboxes_reports_go_to_its_own_folder_which_a_reset_removes() -> N
     moment = datetime.datetime(2026, 12, 1, 12, 0)
     assert report_folder("", "", now=moment, sandbox=True) == sandbox_home() / "audits" / "2026-12-01T12-00-00"
     assert report_folder("", "", now=moment, sandbox=False) == runbook_home() / "audits" / "2026-12-01T12-00-00"
+
+
+def test_every_cell_of_the_findings_table_says_left_aligned_itself() -> None:
+    """In a notebook JupyterLab's table rules right-align cells over a report's style sheet; the
+    findings table's cells carry their own alignment, and statuses do not break inside the word."""
+    from runbook_lib.audit.report import table_html
+
+    table = table_html(report_rows(CHECKS))
+    cells = re.findall(r"<t[dh]\b[^>]*>", table)
+    assert len(cells) == 7 * (len(CHECKS) + 1)
+    assert all("text-align:left" in cell for cell in cells)
+    statuses = [cell for cell in cells if 'class="status"' in cell]
+    assert len(statuses) == len(CHECKS) and all("white-space:nowrap" in cell for cell in statuses)
+
+
+def test_the_fixing_notebook_is_named_only_where_there_is_something_to_fix() -> None:
+    from runbook_lib.audit.report import references_html
+
+    rows = {row["check"]: row for row in report_rows(CHECKS)}
+    assert "fixed by" in references_html(rows["budgets_budget_email_alerts_configured"])  # FAIL
+    assert "fixed by" not in references_html(rows["iam_aws_attached_policy_no_administrative_privileges"])  # ACCEPTED
+    assert "fixed by" not in references_html(rows["iam_root_mfa_enabled"])  # PASS
+    assert rows["iam_root_mfa_enabled"]["fixed_by"]  # the CSV and JSON keep it

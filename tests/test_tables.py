@@ -72,9 +72,9 @@ def test_failures_keep_a_row_each_while_passing_rows_of_one_check_share_one() ->
     table = verification_table(Verification("04", checks))
     rows = rows_of(table.html)
     assert len(rows) == 3
-    assert "iam_role.R[2 actions]" in rows[0] and "s3:List: allowed.; logs:Get: allowed." in rows[0]
+    assert "iam_role.R[2 actions]" in rows[0] and "s3:List: allowed. logs:Get: allowed." in rows[0]
     assert "iam:CreateUser" in rows[1] and "ec2:Run" in rows[2]
-    assert table.text.splitlines()[0] == "04: 2 PASS, 2 FAIL"
+    assert table.text.splitlines()[0] == "04: 2 PASS, 2 FAIL in 3 rows"
 
 
 def test_trailing_parenthesis_keeps_inner_parentheses() -> None:
@@ -133,3 +133,12 @@ def test_showing_plans_and_checks_imports_no_pandas() -> None:
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "False"
+
+
+def test_grouped_details_read_as_sentences_and_the_summary_counts_the_rows():
+    from runbook_lib.tables import join_details
+
+    assert join_details(["session runbook-sandbox-developer.", "botocore reads it"]) == (
+        "session runbook-sandbox-developer. botocore reads it.")
+    assert join_details(["only one"]) == "only one"
+    assert ".;" not in join_details(["a.", "b."])

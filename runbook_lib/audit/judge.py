@@ -114,9 +114,9 @@ def judge_admin_access(identity: IdentityFacts, account_id: str, design: AuditDe
     admin_sets = [found for found in identity.permission_sets if ADMINISTRATOR_ACCESS_ARN in found.managed_policy_arns]
     held = [found for found in admin_sets if found.holders()]
     if held:
-        listed = "; ".join(f"{found.name}: {holders_in_words(found)}" for found in held)
+        listed = "; ".join(f"{holders_in_words(found)} (permission set {found.name})" for found in held)
         return [Check("sso_admin_principal_assigned", PASS, addresses.permission_set_address(held[0].name),
-                      f"AdministratorAccess on account {account_id} is held through Identity Center by {listed}.")]
+                      f"The AWS managed policy AdministratorAccess on account {account_id} is held through Identity Center by {listed}.")]
     wanted = addresses.permission_set_address(design.admin_permission_set)
     found = "No permission set with AdministratorAccess is assigned to anyone on this account." if admin_sets else (
         "No permission set grants AdministratorAccess.")

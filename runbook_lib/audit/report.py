@@ -35,7 +35,7 @@ STYLE = """
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
 table.audit { border-collapse: collapse; width: 100%; font-size: 12px; table-layout: fixed; }
 table.audit th, table.audit td { border: 1px solid #ccc; padding: 4px 6px; vertical-align: top; text-align: left;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 table.audit code { font-size: 11px; color: #444; }
 table.audit th { background: #f0f0f0; }
 .status { color: #fff; font-weight: bold; white-space: nowrap; }
@@ -94,35 +94,45 @@ def severity_chart(checks: tuple[Check, ...] | list[Check]) -> str:
     return stacked_bar_chart("Checks by severity and status", list(SEVERITIES), series)
 
 
-TABLE_COLUMNS = (("status", "7%"), ("severity", "7%"), ("check", "20%"), ("resource", "16%"), ("found", "20%"),
+TABLE_COLUMNS = (("status", "9%"), ("severity", "7%"), ("check", "19%"), ("resource", "15%"), ("found", "20%"),
                  ("what to do", "20%"), ("references", "10%"))
 """The HTML table's columns and widths; the CSV and the JSON keep every field apart."""
 
 
 def references_html(row: dict[str, str]) -> str:
-    """Return a row's CIS item, Prowler id and fixing notebook, one per line."""
+    """Return a row's CIS item, Prowler id and fixing notebook, one per line.
+
+    The fixing notebook only where there is something to fix: on an ACCEPTED row (the Admin's
+    AdministratorAccess, by design) "fixed by 04" read as if the Admin were a mistake."""
+    to_fix = row["status"] not in (PASS, ACCEPTED)
     parts = [f"CIS {escape(row['cis'])}" if row["cis"] else "", f"Prowler {escape(row['prowler_id'])}" if row["prowler_id"] else "",
-             f"fixed by {escape(row['fixed_by'])}"]
+             f"fixed by {escape(row['fixed_by'])}" if to_fix and row["fixed_by"] else ""]
     return "<br>".join(part for part in parts if part)
+
+
+CELL = "text-align:left;vertical-align:top;overflow-wrap:break-word"
+"""Inline as well as in ``STYLE``: JupyterLab's own table rules (right-aligned cells) outrank a
+report's style sheet in a notebook's output, not a cell's own style."""
 
 
 def table_html(rows: list[dict[str, str]]) -> str:
     """Return the rows as an HTML table, each status a coloured badge."""
     columns = "".join(f'<col style="width:{width}">' for _, width in TABLE_COLUMNS)
-    head = "".join(f"<th>{escape(name)}</th>" for name, _ in TABLE_COLUMNS)
+    head = "".join(f'<th style="{CELL}">{escape(name)}</th>' for name, _ in TABLE_COLUMNS)
     body = []
     for row in rows:
         cells = [
-            f'<td class="status" style="background:{STATUS_COLORS[row["status"]]}">{escape(row["status"])}</td>',
-            f"<td>{escape(row['severity'])}</td>",
-            f"<td><b>{escape(row['title'])}</b><br><code>{escape(row['check'])}</code></td>",
-            f"<td><code>{escape(row['resource'])}</code></td>",
-            f"<td>{escape(row['detail'])}</td>",
-            f"<td>{escape(row['remediation'])}</td>",
-            f"<td>{references_html(row)}</td>",
+            f'<td class="status" style="{CELL};white-space:nowrap;color:#fff;font-weight:bold;'
+            f'background:{STATUS_COLORS[row["status"]]}">{escape(row["status"])}</td>',
+            f'<td style="{CELL}">{escape(row["severity"])}</td>',
+            f'<td style="{CELL}"><b>{escape(row["title"])}</b><br><code>{escape(row["check"])}</code></td>',
+            f'<td style="{CELL}"><code>{escape(row["resource"])}</code></td>',
+            f'<td style="{CELL}">{escape(row["detail"])}</td>',
+            f'<td style="{CELL}">{escape(row["remediation"])}</td>',
+            f'<td style="{CELL}">{references_html(row)}</td>',
         ]
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return f'<table class="audit"><colgroup>{columns}</colgroup><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return f'<table class="audit" style="table-layout:fixed;width:100%;border-collapse:collapse"><colgroup>{columns}</colgroup><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 def summary_html(report: AuditReport) -> str:
