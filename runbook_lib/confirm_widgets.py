@@ -64,6 +64,8 @@ def typed_confirmation(
         finally:
             done = failure is None and not isinstance(result, NotDone)
             button.description = f"{label} (done)" if done else label
+            if done:  # the hint to type the phrase is over: say what happened instead
+                hint.value = "Confirmed and done: the result is below."
             box.disabled = done
             button.disabled = done or not matches(box.value, phrase)
         show_result(output, result.message if isinstance(result, NotDone) else result, failure)

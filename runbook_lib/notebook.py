@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from runbook_lib import confirm_widgets, forms, widgets
 from runbook_lib.cells import (  # re-exported: the notebooks import them from here
@@ -27,7 +27,7 @@ from runbook_lib.parameters import NOTEBOOKS_DIR, check_step_parameters, read_pa
 from runbook_lib.plan import Plan
 from runbook_lib.progress import use_progress
 from runbook_lib.step_run import StepReport, StepRun, begin_run
-from runbook_lib.step_state import has_closing_line, judge_step_state
+from runbook_lib.step_state import has_closing_line, judge_step_state, start_state
 from runbook_lib import tables
 from runbook_lib import addresses
 from runbook_lib.steps.checklist import ChecklistItem, describe_item
@@ -66,6 +66,7 @@ class NotebookStep:
         self.run = run
         self._replan: Callable[[], Plan] | None = None
         self._closing_line: Any = None  # the display of the notebook's last line, once shown
+        self._calls_line: Any = None  # and of its count of AWS calls above it
 
     @property
     def ctx(self) -> Any:
@@ -197,11 +198,12 @@ class NotebookStep:
             if refused is not None:
                 return refused
             run.apply_now(plan.only(plan.api_changes), partial(apply_api, confirm=typed), play_console=False)
+            self._refresh_ending()
             return run.describe_applied()
 
         controls = confirm_widgets.typed_confirmation(phrase, label, on_confirm)
         _LIVE_CONTROLS.setdefault(run.step, []).append(controls)
-        display(f"Not confirmed yet: nothing was changed. Type {phrase} below to enable the button.", controls)
+        display("Not confirmed yet: nothing was changed.", controls)  # the controls say what to type
 
     def _changed_since_shown(self, plan: Plan) -> widgets.NotDone | None:
         """Return why not to act when the account's plan now differs from ``plan`` (None: same, or no replan)."""
@@ -238,10 +240,13 @@ class NotebookStep:
                 if refused is not None:
                     return refused
                 run.apply_now(plan.only(plan.api_changes), apply_api, play_console=False)
+                self._refresh_ending()
                 return run.describe_applied()
 
         def simulate(step: str) -> str:
-            return run.play_console_step(step)
+            done = run.play_console_step(step)
+            self._refresh_ending()
+            return done
 
         console_steps = [
             widgets.ConsoleStep(
@@ -275,8 +280,7 @@ class NotebookStep:
             checked = f"checked again at {datetime.datetime.now():%H:%M:%S}"
             if shown is not None:  # the table above is replaced, not stacked under
                 shown.update(tables.verification_table(again, caption=checked))
-            if self._closing_line is not None:  # and the notebook's last line says the news
-                self._closing_line.update(tables.state_line(judge_step_state(self.run.report)))
+            self._refresh_ending()  # and the notebook's last lines say the news
             return f"{again.step}: {checked}: " + ("passed" if again.passed else f"{len(again.failed_checks)} failing") + " (the table above)."
 
         display(widgets.action_button("Check again", check_again))
@@ -342,23 +346,38 @@ class NotebookStep:
         """Show a device sign-in's link and code (see the module's ``show_sign_in_prompt``)."""
         show_sign_in_prompt(prompt)
 
-    def finish(self) -> StepReport:
+    def _refresh_ending(self) -> None:
+        """Once the notebook's last lines are shown, say again what a button changed: the AWS
+        calls made (an Apply's writes were counted as 0 until the cell ran again) and the state."""
+        if self._closing_line is None:
+            return
+        report = self.run.finish()
+        self._calls_line.update({"text/plain": report.describe_calls()}, raw=True)
+        self._closing_line.update(tables.state_line(judge_step_state(report)))
+
+    def finish(self, *, statuses: Sequence[Any] | None = None) -> StepReport:
         """Note the AWS calls made, write the report where the runner expects it, and end the
         notebook with its state in one line and a link to the next notebook.
+
+        ``statuses``: 00_start_here's table of every step (``StepStatus``es); its line then
+        links the first step not done yet.
 
         Assign what it returns (``report = run.finish()``): a bare last expression would be
         displayed as the report's repr.
         """
         report = self.run.finish()
-        if not has_closing_line(report.step):  # 00_start_here shows every step's status instead
+        if statuses is not None:  # 00_start_here: on to the first step not done yet
+            display(report.describe_calls(), tables.state_line(start_state([(row.step, row.status) for row in statuses])))
             return report
-        display(report.describe_calls())
+        if not has_closing_line(report.step):
+            return report
         line = tables.state_line(judge_step_state(report))
         if self.run.headless:
-            display(line)
-        else:  # "Check again" updates it
+            display(report.describe_calls(), line)
+        else:  # a button pressed later (Apply, Simulate, Check again) updates both
             from IPython.display import display as ipython_display
 
+            self._calls_line = ipython_display({"text/plain": report.describe_calls()}, raw=True, display_id=uuid.uuid4().hex)
             self._closing_line = ipython_display(line, display_id=uuid.uuid4().hex)
         return report
 

@@ -13,22 +13,19 @@ is, without a kernel's boot and shutdown. ``--engine kernel`` runs each in a Jup
 from __future__ import annotations
 
 import argparse
-import ast
 import datetime
 import gc
-import importlib
-import importlib.util
 import json
 import os
 import signal
 import sys
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 
 from runbook_lib import errors
+from runbook_lib.warm_up import defer_iri_grammars, prepare_in_process_run, warm_botocore_models
 from runbook_lib.parameters import COMMON_PARAMETERS, load_parameters_file, read_schema, require_valid_parameters
 from runbook_lib.errors import InputError, RunbookError
 
@@ -46,9 +43,6 @@ EXIT_CODES_HELP = """exit codes:
   3  needs you: a step met a conflict only you can decide; the summary lists it
   4  the audit (08_audit_account) found failed checks of high or critical severity: its report says which"""
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TABLE_MODULES = ("pandas",)
-"""Imported by the library when a step shows a table, which every step does (its plan or its
-verification): loaded once before the notebooks run in-process, not once per notebook."""
 AUDIT_FAILED_ERROR = "AuditFailedError"  # audit.verdict's, named: the runner imports none of the audit
 IN_PROCESS, KERNEL = "in-process", "kernel"
 ENGINES = (IN_PROCESS, KERNEL)
@@ -221,128 +215,6 @@ def describe_wait_status(wait_status: int) -> str:
     if os.WIFSIGNALED(wait_status):
         return f"killed by signal {os.WTERMSIG(wait_status)}"
     return f"exit code {os.waitstatus_to_exitcode(wait_status)}"
-
-
-def prepare_in_process_run(notebooks: list[Path]) -> None:
-    """Import, once, what every notebook would import again: papermill, IPython, the engine and
-    the modules the notebooks' cells import at their top level.
-
-    A forked copy of this process then starts a notebook with them loaded; an import inside an
-    ``if`` (the widgets, in JupyterLab only) stays where it is. A module that fails to import is
-    left for the notebook to report, as it would under a kernel.
-    """
-    defer_iri_grammars()
-    import papermill  # noqa: F401  (the point is the import)
-
-    from runbook_lib import engine
-
-    engine.warm_up_shell()
-    share_botocore_data()
-    for name in [*imported_modules(notebooks), *TABLE_MODULES]:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # not a module (a function imported from one), or missing
-            continue
-
-
-BOTOCORE_DATA = ("endpoints", "partitions", "sdk-default-configuration")
-"""What every botocore session reads before its first client; ``endpoints`` is a 1.2 MB JSON file."""
-
-
-def share_botocore_data() -> None:
-    """Give every botocore session of this process (and its forked copies) one data loader, with
-    the files every session reads already parsed.
-
-    Each step makes sessions of its own (and step 06 one per profile), and each new session
-    parses botocore's data files again: 0.1 s a session for ``endpoints.json`` alone. The files
-    are botocore's installed data, the same for every session; a loader is already shared by all
-    the clients of one session, and sharing it between sessions with the same data path changes
-    nothing else (a session with another ``data_path`` gets a loader of its own).
-    """
-    import botocore.loaders
-    import botocore.session
-
-    loaders: dict[str | None, botocore.loaders.Loader] = {}
-
-    def create_shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
-        if search_path_string not in loaders:
-            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
-        return loaders[search_path_string]
-
-    botocore.session.create_loader = create_shared_loader  # what Session._register_data_loader calls
-    loader = create_shared_loader(None)
-    for name in BOTOCORE_DATA:
-        loader.load_data_with_path(name)
-
-
-def warm_botocore_models(reports: list[dict[str, Any]]) -> None:
-    """Parse, in this process, the models of the services earlier steps called, so that the next
-    forked copy finds them parsed (``share_botocore_data`` must have run)."""
-    import botocore.exceptions
-    import botocore.session
-
-    loader = botocore.session.create_loader(None)
-    services = {str(call).split(":")[0] for report in reports for call in report.get("calls", [])}
-    for service in sorted(services):
-        for kind in ("service-2", "paginators-1", "endpoint-rule-set-1"):
-            try:
-                loader.load_service_model(service, kind)
-            except botocore.exceptions.DataNotFoundError:
-                continue
-
-
-def imported_modules(notebooks: list[Path]) -> list[str]:
-    """Return the modules the notebooks' code cells import at their top level, in order."""
-    import nbformat
-
-    names: dict[str, None] = {}
-    for notebook in notebooks:
-        for cell in nbformat.read(notebook, as_version=4).cells:
-            if cell.cell_type != "code":
-                continue
-            try:
-                statements = ast.parse(cell.source).body
-            except SyntaxError:  # IPython syntax (magics); its imports stay in the notebook
-                continue
-            for statement in statements:
-                if isinstance(statement, ast.Import):
-                    names.update(dict.fromkeys(alias.name for alias in statement.names))
-                elif isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
-                    names[statement.module] = None
-                    # ``from package import module`` imports a submodule; names that are not are skipped
-                    names.update(dict.fromkeys(f"{statement.module}.{alias.name}" for alias in statement.names))
-    return list(names)
-
-
-def defer_iri_grammars() -> None:
-    """Make ``rfc3987_syntax`` load when an IRI is first checked, not when jsonschema is imported.
-
-    nbformat imports jsonschema, whose format checkers import ``rfc3987_syntax``, which builds
-    its Lark grammars at import: 0.8 s of every headless run, for a format ("iri") that no
-    notebook schema uses. The stand-in module forwards the one function jsonschema takes from
-    it, and any other name, to the real module, imported on first use; nothing changes
-    where it is already imported or not installed.
-    """
-    if "rfc3987_syntax" in sys.modules or importlib.util.find_spec("rfc3987_syntax") is None:
-        return
-    stand_in = types.ModuleType("rfc3987_syntax", "Imported on first use (runbook_lib.runner.defer_iri_grammars).")
-
-    def load() -> types.ModuleType:
-        if sys.modules.get("rfc3987_syntax") is stand_in:
-            del sys.modules["rfc3987_syntax"]
-        return importlib.import_module("rfc3987_syntax")
-
-    def is_valid_syntax(*args: Any, **kwargs: Any) -> Any:
-        return load().is_valid_syntax(*args, **kwargs)
-
-    def forward(name: str) -> Any:
-        if name.startswith("__"):  # the import system asks for __path__ and the like: not a use
-            raise AttributeError(name)
-        return getattr(load(), name)
-
-    stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
-    stand_in.__getattr__ = forward  # type: ignore[attr-defined]
-    sys.modules["rfc3987_syntax"] = stand_in
 
 
 def is_prerequisite_error(error_name: str) -> bool:

@@ -7,6 +7,8 @@ next (``NotebookStep.finish`` shows it). The judgement is pure: a ``StepReport``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from runbook_lib.checks import FAIL, MANUAL, WARN
 from runbook_lib.plan import CONSOLE
 from runbook_lib.step_run import StepReport
@@ -36,6 +38,9 @@ CHECKLIST_MARK = "_checklist_"
 """Check ids of guided checklist items (``sso_checklist_mfa_registered``) hold this."""
 LISTED = 3
 """How many check ids a closing line names before it says "and N more"."""
+
+
+AUDIT_NOTEBOOK = "08_audit_account"
 
 
 def has_closing_line(step: str) -> bool:
@@ -107,3 +112,16 @@ def judge_step_state(report: StepReport) -> StateLine:
         return needs(f"{_count(len(open_items), 'checklist item')} to confirm")
     done = DONE_SENTENCES.get(report.step, "verified")
     return StateLine("done", f"{number} done: {done}" + (f" ({_count(warnings, 'warning')})" if warnings else ""), following)
+
+
+def start_state(statuses: Sequence[tuple[str, str]]) -> StateLine:
+    """Return 00_start_here's closing line from every step's status (``(step, status)`` pairs, as
+    its table shows them): the first step not done yet is the notebook to open next.
+
+    00 changes nothing, so it is "done" once it knows where the runbook acts; what a learner needs
+    at its end is where to go on, which after a catch-up or on a half-done account is not 01.
+    """
+    left = [step for step, status in statuses if status not in ("done", "info")]
+    if not left:
+        return StateLine("done", "00 done: every step is done; audit the account any time", f"{AUDIT_NOTEBOOK}.ipynb")
+    return StateLine("done", f"00 done: the runbook knows where it acts; next to do: step {left[0][:2]}", f"{left[0]}.ipynb")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ipywidgets
 import pytest
 
 from runbook_lib import notebook
@@ -25,7 +26,7 @@ class Handle:
     def __init__(self, shown: Any) -> None:
         self.shown = [shown]
 
-    def update(self, replacement: Any) -> None:
+    def update(self, replacement: Any, **_: Any) -> None:
         self.shown.append(replacement)
 
 
@@ -43,7 +44,7 @@ def screen(monkeypatch):
         return handle
 
     monkeypatch.setattr("IPython.display.display", ipython_display)
-    monkeypatch.setattr(notebook.widgets, "action_button", lambda label, action, **_: shown["buttons"].append((label, action)) or label)
+    monkeypatch.setattr(notebook.widgets, "action_button", lambda label, action, **_: shown["buttons"].append((label, action)) or ipywidgets.Label(label))
     return shown
 
 
@@ -52,10 +53,10 @@ def test_check_again_replaces_the_table_and_the_closing_line_in_place(sandbox, s
     answers = iter([MFA_OFF, MFA_ON])
     step.verify(lambda: next(answers))
     step.finish()
-    table, line = screen["handles"]
+    table, calls, line = screen["handles"]
     assert isinstance(table.shown[0], Table) and "FAIL" in table.shown[0].text
     assert line.shown[0].text.startswith("⚠ 01 needs you: 1 check failing (iam_root_mfa_enabled)")
-    assert "01_secure_root_user: 1 read and 0 write AWS calls." in capsys.readouterr().out
+    assert calls.shown[0] == {"text/plain": "01_secure_root_user: 1 read and 0 write AWS calls."}
 
     (label, check_again), = screen["buttons"]
     said = check_again()
@@ -63,7 +64,28 @@ def test_check_again_replaces_the_table_and_the_closing_line_in_place(sandbox, s
     assert isinstance(said, str) and "checked again at" in said  # a sentence under the button, no second table
     assert len(table.shown) == 2 and "PASS" in table.shown[1].text and "checked again at" in table.shown[1].text
     assert line.shown[1].text == "✔ 01 done: root has MFA and no access keys · Next: 02_enable_identity_center.ipynb"
+    assert len(calls.shown) == 2  # the count is said again, with what the button's reads added
     assert step.report.verified is True
+
+
+def test_a_write_made_by_a_button_after_the_last_cell_is_counted_in_its_last_lines(sandbox, screen):
+    """An Apply pressed after "Run All" reached the end: the count above the last line said
+    "0 write" until the cell ran again; now the button's writes are counted there at once."""
+    run = begin_run(STEP, target="sandbox")
+    step = NotebookStep(run)
+    plan = step.show_plan(Plan(STEP, (Change("create", "s3_bucket.runbook-test-writes", "A bucket.", "create_bucket"),)))
+
+    def make_bucket() -> list[str]:
+        run.ctx.client("s3").create_bucket(Bucket="runbook-test-writes")
+        return ["created bucket runbook-test-writes"]
+
+    step.apply(plan, make_bucket)
+    step.finish()
+    calls = screen["handles"][-2]
+    assert calls.shown[0]["text/plain"].endswith(" 0 write AWS calls.")
+    (apply,) = [action for label, action in screen["buttons"] if label.startswith("Apply")]
+    apply()
+    assert calls.shown[-1]["text/plain"].endswith(" 1 write AWS calls.")
 
 
 def test_headless_the_tables_and_the_line_are_shown_once_with_no_button(sandbox, screen, capsys):

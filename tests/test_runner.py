@@ -16,7 +16,7 @@ import boto3
 import pytest
 import yaml
 
-from runbook_lib import runner
+from runbook_lib import runner, warm_up
 from runbook_lib.errors import InputError
 from runbook_lib.paths import sandbox_config_file
 from runbook_lib.runner import StepOutcome, load_parameters, parameters_for, render_summary, run_runbook
@@ -454,7 +454,7 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
 def test_the_iri_grammars_load_on_first_use_and_still_check_iris():
     run_python(
         "import sys\n"
-        "from runbook_lib.runner import defer_iri_grammars\n"
+        "from runbook_lib.warm_up import defer_iri_grammars\n"
         "defer_iri_grammars()\n"
         "import jsonschema, nbformat\n"
         "assert 'lark' not in sys.modules, 'the grammars were built at import'\n"
@@ -468,7 +468,7 @@ def test_the_iri_grammars_load_on_first_use_and_still_check_iris():
 def test_botocore_sessions_share_one_loader_per_data_path_and_still_make_clients():
     run_python(
         "import boto3, botocore.session\n"
-        "from runbook_lib.runner import share_botocore_data\n"
+        "from runbook_lib.warm_up import share_botocore_data\n"
         "share_botocore_data()\n"
         "one, two = boto3.Session(region_name='us-east-1'), boto3.Session(region_name='eu-west-1')\n"
         "assert one._session.get_component('data_loader') is two._session.get_component('data_loader')\n"
@@ -481,7 +481,7 @@ def test_botocore_sessions_share_one_loader_per_data_path_and_still_make_clients
 
 
 def test_the_notebooks_top_level_imports_are_found_for_the_warm_up():
-    modules = runner.imported_modules(runner.find_notebooks(NOTEBOOKS))
+    modules = warm_up.imported_modules(runner.find_notebooks(NOTEBOOKS))
     assert {"runbook_lib.notebook", "runbook_lib.steps.secure_root", "runbook_lib.steps.status"} <= set(modules)
     assert "runbook_lib.widgets" not in modules  # imported inside `if not headless:` only
 

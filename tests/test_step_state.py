@@ -107,3 +107,15 @@ def test_the_closing_line_is_one_line_with_a_relative_link_to_the_next_notebook(
     assert '<a href="04_create_developer_user.ipynb"' in line.html and "\n" not in line.text
     failed = state_line(judge_step_state(report_of("04_create_developer_user", error="InputError: <b>")))
     assert failed.text.startswith("✖ 04 failed") and "<a " not in failed.html and "&lt;b&gt;" in failed.html
+
+
+def test_00_links_the_first_step_not_done_yet_or_the_audit_when_all_are():
+    from runbook_lib.step_state import start_state
+
+    half = [("01_secure_root_user", "done"), ("02_enable_identity_center", "done"), ("03_create_admin_user", "to do"),
+            ("04_create_developer_user", "blocked"), ("99_teardown", "info")]
+    line = start_state(half)
+    assert line.mark == "done" and line.next_notebook == "03_create_admin_user.ipynb" and "step 03" in line.sentence
+    everything = [("01_secure_root_user", "done"), ("08_audit_account", "done"), ("99_teardown", "info")]
+    assert start_state(everything).next_notebook == "08_audit_account.ipynb"
+    assert start_state([("08_audit_account", "not run")]).next_notebook == "08_audit_account.ipynb"

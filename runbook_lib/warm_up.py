@@ -1,0 +1,143 @@
+"""What a headless run pays once, before it forks a copy of itself per notebook: papermill,
+IPython and the notebooks' modules imported, botocore's data files parsed and shared between
+sessions, the IRI grammars nobody uses left unbuilt.
+
+Apart from ``runner`` (which notebooks run, how, and the summary) because none of it changes
+what a run does, only what each forked copy finds already done.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+TABLE_MODULES = ("pandas",)
+"""Imported before the forks too: the services catalogue (04) and the audit's spending (08) are
+pandas tables; plans and checks are not (``runbook_lib.tables``)."""
+
+
+def prepare_in_process_run(notebooks: list[Path]) -> None:
+    """Import, once, what every notebook would import again: papermill, IPython, the engine and
+    the modules the notebooks' cells import at their top level.
+
+    A forked copy of this process then starts a notebook with them loaded; an import inside an
+    ``if`` (the widgets, in JupyterLab only) stays where it is. A module that fails to import is
+    left for the notebook to report, as it would under a kernel.
+    """
+    defer_iri_grammars()
+    import papermill  # noqa: F401  (the point is the import)
+
+    from runbook_lib import engine
+
+    engine.warm_up_shell()
+    share_botocore_data()
+    for name in [*imported_modules(notebooks), *TABLE_MODULES]:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # not a module (a function imported from one), or missing
+            continue
+
+
+BOTOCORE_DATA = ("endpoints", "partitions", "sdk-default-configuration")
+"""What every botocore session reads before its first client; ``endpoints`` is a 1.2 MB JSON file."""
+
+
+def share_botocore_data() -> None:
+    """Give every botocore session of this process (and its forked copies) one data loader, with
+    the files every session reads already parsed.
+
+    Each step makes sessions of its own (and step 06 one per profile), and each new session
+    parses botocore's data files again: 0.1 s a session for ``endpoints.json`` alone. The files
+    are botocore's installed data, the same for every session; a loader is already shared by all
+    the clients of one session, and sharing it between sessions with the same data path changes
+    nothing else (a session with another ``data_path`` gets a loader of its own).
+    """
+    import botocore.loaders
+    import botocore.session
+
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+
+    def create_shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = create_shared_loader  # what Session._register_data_loader calls
+    loader = create_shared_loader(None)
+    for name in BOTOCORE_DATA:
+        loader.load_data_with_path(name)
+
+
+def warm_botocore_models(reports: list[dict[str, Any]]) -> None:
+    """Parse, in this process, the models of the services earlier steps called, so that the next
+    forked copy finds them parsed (``share_botocore_data`` must have run)."""
+    import botocore.exceptions
+    import botocore.session
+
+    loader = botocore.session.create_loader(None)
+    services = {str(call).split(":")[0] for report in reports for call in report.get("calls", [])}
+    for service in sorted(services):
+        for kind in ("service-2", "paginators-1", "endpoint-rule-set-1"):
+            try:
+                loader.load_service_model(service, kind)
+            except botocore.exceptions.DataNotFoundError:
+                continue
+
+
+def imported_modules(notebooks: list[Path]) -> list[str]:
+    """Return the modules the notebooks' code cells import at their top level, in order."""
+    import nbformat
+
+    names: dict[str, None] = {}
+    for notebook in notebooks:
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                statements = ast.parse(cell.source).body
+            except SyntaxError:  # IPython syntax (magics); its imports stay in the notebook
+                continue
+            for statement in statements:
+                if isinstance(statement, ast.Import):
+                    names.update(dict.fromkeys(alias.name for alias in statement.names))
+                elif isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
+                    names[statement.module] = None
+                    # ``from package import module`` imports a submodule; names that are not are skipped
+                    names.update(dict.fromkeys(f"{statement.module}.{alias.name}" for alias in statement.names))
+    return list(names)
+
+
+def defer_iri_grammars() -> None:
+    """Make ``rfc3987_syntax`` load when an IRI is first checked, not when jsonschema is imported.
+
+    nbformat imports jsonschema, whose format checkers import ``rfc3987_syntax``, which builds
+    its Lark grammars at import: 0.8 s of every headless run, for a format ("iri") that no
+    notebook schema uses. The stand-in module forwards the one function jsonschema takes from
+    it, and any other name, to the real module, imported on first use; nothing changes
+    where it is already imported or not installed.
+    """
+    if "rfc3987_syntax" in sys.modules or importlib.util.find_spec("rfc3987_syntax") is None:
+        return
+    stand_in = types.ModuleType("rfc3987_syntax", "Imported on first use (runbook_lib.warm_up.defer_iri_grammars).")
+
+    def load() -> types.ModuleType:
+        if sys.modules.get("rfc3987_syntax") is stand_in:
+            del sys.modules["rfc3987_syntax"]
+        return importlib.import_module("rfc3987_syntax")
+
+    def is_valid_syntax(*args: Any, **kwargs: Any) -> Any:
+        return load().is_valid_syntax(*args, **kwargs)
+
+    def forward(name: str) -> Any:
+        if name.startswith("__"):  # the import system asks for __path__ and the like: not a use
+            raise AttributeError(name)
+        return getattr(load(), name)
+
+    stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
+    stand_in.__getattr__ = forward  # type: ignore[attr-defined]
+    sys.modules["rfc3987_syntax"] = stand_in
