@@ -206,7 +206,11 @@ class FieldProblem:
     message: str
 
     def __str__(self) -> str:
-        return self.message if self.message.startswith(f"{self.name}:") else f"{self.name}: {self.message}"
+        """The field as the form labels it, and as the parameters cell names it: "given name
+        (given_name): required" is found in either."""
+        said = self.message.removeprefix(f"{self.name}:").strip()
+        label = label_of(self.name)
+        return f"{self.name}: {said}" if label == self.name else f"{label} ({self.name}): {said}"
 
 
 class FormError(InputError):

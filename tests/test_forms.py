@@ -86,7 +86,7 @@ def test_reading_a_form_with_bad_fields_names_each_and_reading_a_good_one_return
         form.values()
     assert refused.value.field == "given_name"
     assert [problem.name for problem in refused.value.problems] == ["given_name", "family_name", "email"]
-    assert "  - given_name: required" in str(refused.value)
+    assert "  - given name (given_name): required" in str(refused.value)
     for name, value in {"given_name": "Grace ", "family_name": "Hopper", "email": "grace@example.org"}.items():
         form.controls[name].value = value
     values = form.values()

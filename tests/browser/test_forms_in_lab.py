@@ -43,7 +43,7 @@ def test_a_field_typed_wrong_is_named_beside_it_and_by_the_next_cell_then_fixed(
     refused = page.locator(".jp-CodeCell", has_text="build_admin_spec(").first.locator(".jp-OutputArea-output")
     with lab.explaining("The next cell should name the field, in place, with no traceback"):
         expect(refused).to_contain_text("FormError: The form of 03_create_admin_user has 1 field(s) to correct")
-        expect(refused).to_contain_text("family_name: required")
+        expect(refused).to_contain_text("family name (family_name): required")
         expect(refused).not_to_contain_text("Traceback")
     family.locator("input").fill("Hopper")
     run_cell_holding(lab, "build_admin_spec(")
