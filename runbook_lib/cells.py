@@ -50,6 +50,9 @@ def show_errors_plainly(
         if _EARLIER_FAILURE:  # what an earlier, failed cell was to make (a name, a file): fix that first
             shell._showtraceback(etype, value, [explain_after_failure(value, _EARLIER_FAILURE[0])])
             return
+        if isinstance(value, NameError):  # no failure before it: a cell above was skipped
+            shell._showtraceback(etype, value, [explain_skipped_cell(value)])
+            return
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
     # Every error passes here: after a failed cell, what follows from it (a NameError, botocore's
@@ -86,6 +89,16 @@ _FAILED_CELL: list[str] = []
 """The source of the cell that failed first, to know when it is run again and succeeds."""
 _ON_FIXED: list[Callable[[], None]] = []
 """What to call once that cell succeeds: the step's run forgets the error it recorded."""
+
+
+def explain_skipped_cell(error: NameError) -> str:
+    """Return what a cell says when it needs a name no cell has made yet: one above it was not run
+    (a person running cells out of order), which a traceback would not say."""
+    return (
+        f"NameError: {error}\n"
+        "A cell above this one has not run yet in this kernel: it makes that name. Run the cells above "
+        "first (Run > Run All Above Selected Cell), then this one."
+    )
 
 
 def explain_after_failure(error: BaseException, earlier: str) -> str:

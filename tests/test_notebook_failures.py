@@ -209,3 +209,11 @@ def test_a_step_run_that_forgets_its_failure_is_judged_on_its_checks_again():
     StepRun.forget_failure(run)  # the method alone, on the state it reads
     assert report.error is None and written == [True]
     assert judge_step_state(report).mark != "failed"
+
+
+def test_a_cell_run_before_the_one_that_makes_its_name_says_to_run_the_cells_above(shell, capsys):
+    result = shell.run_cell("values = form.values()")
+    shown = capsys.readouterr().out
+    assert not result.success and isinstance(result.error_in_exec, NameError)
+    assert "name 'form' is not defined" in shown and "Run the cells above" in shown
+    assert "Traceback" not in shown
