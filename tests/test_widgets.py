@@ -275,3 +275,24 @@ def test_a_plan_is_not_applied_when_the_account_changed_since_it_was_shown(sandb
     assert "The account changed since this plan was shown, so nothing was applied" in shown_text(shown[-1])
     assert not apply_button.disabled  # not done: the person can re-run the plan cell
     assert not any(str(call) == "organizations:CreateOrganization" for call in run.ctx.recorder.calls)
+
+
+def test_in_a_kernel_a_result_goes_where_the_printed_lines_went_not_appended_beside_them(monkeypatch, capsys):
+    # In a kernel the browser keeps what ``with output:`` captured; a result appended from the
+    # kernel's side raced it and one was lost (00's "Catch me up": its lines, no status table).
+    from runbook_lib import widgets
+
+    monkeypatch.setattr(widgets, "_captured_by_the_browser", lambda: True)
+    entered: list[bool] = []
+    monkeypatch.setattr(ipywidgets.Output, "__enter__", lambda self: entered.append(True))
+    monkeypatch.setattr(ipywidgets.Output, "__exit__", lambda self, *exc: None)
+
+    def catch_up() -> str:
+        print("01_secure_root_user: 2 change(s) made.")
+        return "the status table"
+
+    box = action_button("Catch me up", catch_up)
+    buttons_in(box)[0].click()
+    assert box.children[1].outputs == ()  # nothing appended from the kernel's side
+    assert entered == [True, True]  # the action's lines, then its result, both through the capture
+    assert capsys.readouterr().out == "01_secure_root_user: 2 change(s) made.\nthe status table\n"
