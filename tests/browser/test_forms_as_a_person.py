@@ -1,6 +1,7 @@
 """A step's form as a person fills it in JupyterLab: typed into, emptied, refused, fixed, kept.
 
-The person runs the cells down to the form, types a bad value (the field says what is wrong, by
+The person runs the cells down to the form (in the sandbox an empty required field shows an
+example, marked as one), types a bad value (the field says what is wrong, by
 name, before any cell runs), empties a required one ("required"), runs the next cell (refused
 in place, no traceback, nothing made), fixes both, sees the typed value in the plan, and runs
 the form's cell again: what they typed is still there. In 03, a parameter changed in the
@@ -93,6 +94,9 @@ def test_a_field_typed_wrong_or_emptied_is_named_refused_then_fixed_and_kept(lab
     if case.required:
         required_label, required_name, refill = case.required
         required_row = field_row(lab, required_label)
+        with lab.explaining(f"In the sandbox, the empty {required_label} should start from a visible example"):
+            expect(required_row.locator("input")).not_to_have_value("")
+            expect(required_row).to_contain_text("sandbox example")
         empty_field(lab, required_row.locator("input"))
         with lab.explaining(f"Emptying {required_label} should say required beside it"):
             expect(required_row.locator(PROBLEM)).to_have_text("required")
