@@ -77,7 +77,29 @@ def retire(controls: ipywidgets.Widget, reason: str) -> None:
 
 
 def show_result(output: ipywidgets.Output, result: Any, failure: RunbookError | None) -> None:
-    """Show an action's result in ``output``: an error's message and advice, a sentence, a table."""
+    """Show an action's result in ``output``: an error's message and advice, a sentence, a table.
+
+    In a kernel the result goes the way what the action printed went (``with output:``, which
+    the browser captures): added from the kernel's side instead (``append_*``), it raced the
+    browser's copy of the printed lines and one of the two was lost (00's "Catch me up" showed
+    its lines without the status table).
+    """
+    if _captured_by_the_browser():
+        import sys
+
+        from IPython.display import display
+
+        with output:
+            if failure is not None:
+                print(f"{type(failure).__name__}: {failure}", file=sys.stderr)
+            elif isinstance(result, str):
+                print(result)
+            elif result is not None:
+                import pandas
+
+                with pandas.option_context("display.max_colwidth", None):
+                    display(result)
+        return
     if failure is not None:
         output.append_stderr(f"{type(failure).__name__}: {failure}\n")
     elif isinstance(result, str):
@@ -89,6 +111,14 @@ def show_result(output: ipywidgets.Output, result: Any, failure: RunbookError | 
 
         with pandas.option_context("display.max_colwidth", None):  # as the cells show tables
             output.append_display_data(result)
+
+
+def _captured_by_the_browser() -> bool:
+    """Return True in a kernel, where ``with output:`` hands what is printed to the browser."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 @dataclass(frozen=True)

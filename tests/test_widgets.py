@@ -288,3 +288,24 @@ def test_a_checklist_title_inside_a_button_label_keeps_its_acronyms(title, insid
     from runbook_lib.widgets import inside_sentence
 
     assert inside_sentence(title) == inside
+
+
+def test_in_a_kernel_a_result_goes_where_the_printed_lines_went_not_appended_beside_them(monkeypatch, capsys):
+    # In a kernel the browser keeps what ``with output:`` captured; a result appended from the
+    # kernel's side raced it and one was lost (00's "Catch me up": its lines, no status table).
+    from runbook_lib import widgets
+
+    monkeypatch.setattr(widgets, "_captured_by_the_browser", lambda: True)
+    entered: list[bool] = []
+    monkeypatch.setattr(ipywidgets.Output, "__enter__", lambda self: entered.append(True))
+    monkeypatch.setattr(ipywidgets.Output, "__exit__", lambda self, *exc: None)
+
+    def catch_up() -> str:
+        print("01_secure_root_user: 2 change(s) made.")
+        return "the status table"
+
+    box = action_button("Catch me up", catch_up)
+    buttons_in(box)[0].click()
+    assert box.children[1].outputs == ()  # nothing appended from the kernel's side
+    assert entered == [True, True]  # the action's lines, then its result, both through the capture
+    assert capsys.readouterr().out == "01_secure_root_user: 2 change(s) made.\nthe status table\n"

@@ -30,7 +30,6 @@ def test_the_delete_button_waits_for_the_exact_phrase_then_deletes_once(lab, san
     assert developer_users(sandbox)
     lab.open_notebook("99_teardown.ipynb")
     lab.assert_ran_cleanly(lab.run_all())
-    page = lab.page
     delete = lab.button("Delete what the plan lists")
     box = delete.locator("xpath=..").locator(".widget-text input")
     with lab.explaining("The Delete button should be shown, disabled, under a box to type the phrase in"):
@@ -50,4 +49,6 @@ def test_the_delete_button_waits_for_the_exact_phrase_then_deletes_once(lab, san
         expect(lab.button_output(done)).to_contain_text("Applied: identitystore_user.ada-developer")
     lab.screenshot("deleted.png")
     assert developer_users(sandbox) == [], lab.describe()
-    assert page.locator(".widget-text input").first.is_disabled()
+    with lab.explaining("Once it deleted, the phrase box should be disabled too"):
+        # the box beside the button, not the first text field (99's form comes first)
+        expect(done.locator("xpath=..").locator(".widget-text input")).to_be_disabled()
