@@ -505,6 +505,19 @@ class JupyterLabPage:
         """Return the outputs of a widget's Output that appeared since ``mark_stale``."""
         return output.locator(f".jp-OutputArea-output:not([{STALE_ATTRIBUTE}])")
 
+    def fresh(self, area: Locator | Page, selector: str) -> Locator:
+        """Return the elements matching ``selector`` in ``area`` drawn since ``mark_stale`` (an output
+        updated in place keeps its output element but draws its content anew)."""
+        return area.locator(f"{selector}:not([{STALE_ATTRIBUTE}])")
+
+    def cell_holding(self, element: Locator) -> Locator:
+        """Return the notebook cell that shows ``element`` (a button, say) in its outputs."""
+        return self.page.locator(CELL_SELECTOR, has=element)
+
+    def cell_own_outputs(self, cell: Locator) -> Locator:
+        """Return a cell's own outputs (``TOP_LEVEL_OUTPUT``), not those inside its widgets."""
+        return cell.locator(TOP_LEVEL_OUTPUT)
+
     def button(self, label: str, *, exact: bool = True) -> Locator:
         """Return the ipywidgets button(s) labelled ``label`` (or starting with it if not exact)."""
         pattern = re.escape(label) + ("$" if exact else "")

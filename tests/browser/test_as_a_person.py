@@ -99,6 +99,48 @@ def press_and_expect_fresh(lab: Any, button: Locator, text: str, *, label: str, 
     return fresh
 
 
+CHECKED_AGAIN = re.compile(r"^(\S+): checked again at (\d\d:\d\d:\d\d): (passed|\d+ failing) \(the table above\)\.$")
+"""The one sentence "Check again" shows under itself; the new table replaces the one above it."""
+VERIFICATION_TABLE = "table.runbook-table"
+CLOSING_LINE = "div.runbook-state"
+"""The notebook's last line (``run.finish()``): its state, updated in place by the buttons."""
+
+
+def press_check_again(lab: Any, check_again: Locator, check_id: str, *, passed: bool) -> Locator:
+    """Press "Check again" and return the verification table it put above it, asserting all is new.
+
+    The press replaces the table above the button in place (captioned "checked again at" the
+    time) and says so in one sentence under the button, and the notebook's closing line is
+    redrawn. Everything the cell shows is marked stale first: a press that leaves the old table,
+    the old sentence or the old closing line fails here, as does a table without ``check_id`` or
+    a sentence saying other than ``passed``. The table's caption carries the sentence's time.
+    """
+    cell = lab.cell_holding(check_again)
+    lab.mark_stale(cell.locator(".jp-Cell-outputArea"))
+    sentence = press_and_expect_fresh(lab, check_again, ": checked again at ", label="Check again")
+    text = sentence.inner_text().strip()
+    said = CHECKED_AGAIN.match(text)
+    assert said, f"Check again said {text!r}\n{lab.describe()}"
+    assert (said.group(3) == "passed") is passed, f"Check again said {text!r}, expected passed={passed}\n{lab.describe()}"
+    fresh_table = lab.fresh(cell, VERIFICATION_TABLE)
+    table = lab.cell_own_outputs(cell).filter(has=lab.fresh(lab.page, VERIFICATION_TABLE))  # ``has`` is relative
+    with lab.explaining("Check again should replace the verification table above it, once, with the time it checked"):
+        expect(fresh_table).to_have_count(1)
+        expect(cell.locator(VERIFICATION_TABLE)).to_have_count(1)  # replaced, not stacked
+        expect(table).to_contain_text(f"(checked again at {said.group(2)})")
+        expect(table.locator("tr", has_text=check_id)).not_to_have_count(0)
+        expect(lab.fresh(cell, CLOSING_LINE)).to_have_count(1)
+    return table
+
+
+def closing_line(lab: Any) -> Locator:
+    """Return the notebook's closing line, the last ``run.finish()`` shows."""
+    line = lab.page.locator(CLOSING_LINE)
+    with lab.explaining("The notebook should end with one closing line"):
+        expect(line).to_have_count(1)
+    return line
+
+
 def press_a_disabled_button(lab: Any, button: Locator) -> None:
     """Press a disabled button as a person would (the browser sends no click), then let the kernel settle."""
     with lab.explaining("The button should be disabled"):
@@ -123,9 +165,10 @@ def test_01_every_button_pressed_twice_shows_its_result_each_time(lab, sandbox):
     check_again = only_button(lab, "Check again")
 
     for _ in range(2):
-        fresh = press_and_expect_fresh(lab, check_again, "iam_root_mfa_enabled", label="Check again")
-        with lab.explaining("Before the console steps, root MFA should fail"):
-            expect(fresh.locator("tr", has_text="iam_root_mfa_enabled")).to_contain_text("FAIL")
+        table = press_check_again(lab, check_again, "iam_root_mfa_enabled", passed=False)
+        with lab.explaining("Before the console steps, root MFA should fail, and 01 need the person"):
+            expect(table.locator("tr", has_text="iam_root_mfa_enabled")).to_contain_text("FAIL")
+            expect(closing_line(lab)).not_to_contain_text("01 done")
 
     simulate_buttons = lab.button(SIMULATE_LABEL, exact=False)
     with lab.explaining("01 should offer at least the root MFA simulate button"):
@@ -143,9 +186,11 @@ def test_01_every_button_pressed_twice_shows_its_result_each_time(lab, sandbox):
     assert sandbox.state()["root_mfa_enabled"] is True, lab.describe()
 
     for _ in range(2):
-        fresh = press_and_expect_fresh(lab, check_again, "iam_root_mfa_enabled", label="Check again")
-        with lab.explaining("After the simulated console steps, root MFA should pass"):
-            expect(fresh.locator("tr", has_text="iam_root_mfa_enabled")).to_contain_text("PASS")
+        table = press_check_again(lab, check_again, "iam_root_mfa_enabled", passed=True)
+        with lab.explaining("After the simulated console steps, root MFA should pass, and 01 be done"):
+            expect(table.locator("tr", has_text="iam_root_mfa_enabled")).to_contain_text("PASS")
+            expect(table).not_to_contain_text("FAIL")
+            expect(closing_line(lab)).to_contain_text("✔ 01 done")
     assert_no_traceback(lab)
     check_again.scroll_into_view_if_needed()
     lab.screenshot("01-end.png")
@@ -207,14 +252,15 @@ def test_by_hand_to_verified_every_checklist_button_pressed_twice(lab, sandbox, 
             expect(boxes.nth(index)).to_be_checked()
 
     check_again = only_button(lab, "Check again")
-    fresh = press_and_expect_fresh(lab, check_again, "identitystore_user", label="Check again")
-    with lab.explaining("With the plan applied and the checklist done, every check should pass"):
-        expect(fresh.locator("tr", has_text="PASS")).not_to_have_count(0)
-        expect(fresh).not_to_contain_text("FAIL")
-        expect(fresh).not_to_contain_text("WARN")
+    table = press_check_again(lab, check_again, "identitystore_user", passed=True)
+    with lab.explaining("With the plan applied and the checklist done, every check should pass, and the step be done"):
+        expect(table.locator("tr", has_text="PASS")).not_to_have_count(0)
+        expect(table).not_to_contain_text("FAIL")
+        expect(table).not_to_contain_text("WARN")
+        expect(closing_line(lab)).to_contain_text(f"✔ {step[:2]} done")
     assert user_names(ctx) == sorted({*users_before, user}), lab.describe()
     assert_no_traceback(lab)
-    fresh.scroll_into_view_if_needed()
+    table.scroll_into_view_if_needed()
     lab.screenshot(f"{step[:2]}-verified.png")
 
 
@@ -495,11 +541,12 @@ def test_06_the_wrong_person_signs_in_is_told_so_then_the_right_one_is_verified(
     check_again = only_button(lab, "Check again")
 
     sign_in_as(lab, "Admin")
-    fresh = press_and_expect_fresh(lab, check_again, "sts_caller_identity_known", label="Check again")
+    table = press_check_again(lab, check_again, "sts_caller_identity_known", passed=False)
     with lab.explaining("Check again should say the sign-in is another person's"):
-        expect(fresh.locator("tr", has_text="sts_caller_identity_known")).to_contain_text("FAIL")
-        expect(fresh).to_contain_text("another person's sign-in")
-    fresh.scroll_into_view_if_needed()
+        expect(table.locator("tr", has_text="sts_caller_identity_known")).to_contain_text("FAIL")
+        expect(table).to_contain_text("another person's sign-in")
+        expect(closing_line(lab)).not_to_contain_text("06 done")
+    table.scroll_into_view_if_needed()
     lab.screenshot("06-wrong-person.png")
 
     lab.run_cells(CELL_06["plan"], CELL_06["sign_in"] + 1)  # the plan again, then the sign-in cell
@@ -509,11 +556,12 @@ def test_06_the_wrong_person_signs_in_is_told_so_then_the_right_one_is_verified(
         expect(plan).to_contain_text("sign in as the person profile ada-developer is for")
     sign_in_as(lab, "ada-developer")
 
-    fresh = press_and_expect_fresh(lab, check_again, "sts_profile_is_permission_set_role", label="Check again")
+    table = press_check_again(lab, check_again, "sts_profile_is_permission_set_role", passed=True)
     with lab.explaining("After the right person signed in, the profile should act as the developer's role"):
-        expect(fresh.locator("tr", has_text="sts_profile_is_permission_set_role")).to_contain_text("PASS")
-        expect(fresh.locator("tr", has_text="sts_profile_account_matches")).to_contain_text("PASS")
-        expect(fresh).not_to_contain_text("FAIL")
+        expect(table.locator("tr", has_text="sts_profile_is_permission_set_role")).to_contain_text("PASS")
+        expect(table.locator("tr", has_text="sts_profile_account_matches")).to_contain_text("PASS")
+        expect(table).not_to_contain_text("FAIL")
+        expect(closing_line(lab)).to_contain_text("✔ 06 done")
     assert_no_traceback(lab)
     check_again.scroll_into_view_if_needed()
     lab.screenshot("06-end.png")

@@ -51,6 +51,16 @@ class FormCase:
     def name(self) -> str:
         return self.label.replace(" ", "_")
 
+    @property
+    def named(self) -> str:
+        """How a refusal names the field: its words, then its parameter when they differ."""
+        return refusal_name(self.label, self.name)
+
+
+def refusal_name(label: str, name: str) -> str:
+    """Return how a form's refusal names a field: ``given name (given_name)``, or ``email`` alone."""
+    return label if label == name else f"{label} ({name})"
+
 
 CASES = [
     FormCase("03_create_admin_user", 2, 4, 6, "email", "grace.example.com", "grace@example.com", "grace@example.com",
@@ -105,9 +115,9 @@ def test_a_field_typed_wrong_or_emptied_is_named_refused_then_fixed_and_kept(lab
     refused = lab.cell_outputs(case.validate)
     with lab.explaining("The next cell should refuse, naming the fields, with no traceback"):
         expect(refused).to_contain_text(f"FormError: The form of {case.step} has")
-        expect(refused).to_contain_text(f"- {case.name}:")
+        expect(refused).to_contain_text(f"- {case.named}:")
         if case.required:
-            expect(refused).to_contain_text(f"- {required_name}: required")
+            expect(refused).to_contain_text(f"- {refusal_name(required_label, required_name)}: required")
     assert len(errors_in(state, case.validate, case.validate + 1)) == 1, lab.describe(state)
     assert_no_traceback(lab)
     if case.makes_users:
