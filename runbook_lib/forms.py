@@ -35,6 +35,9 @@ own, the console checklist (it has a checkbox per item) and 99's typed confirmat
 beside the delete button, so that deleting is never one click on a pre-filled form), and 02's
 ``wait_seconds`` (only a headless run waits)."""
 
+SANDBOX_ONLY = frozenset({"reset_sandbox"})
+"""Fields that mean something in the sandbox only: on a real account they show, disabled, with why."""
+
 OWN_CONTROLS: dict[str, frozenset[str]] = {"00_start_here": frozenset({"catch_up_to", "reset_sandbox"})}
 """By step, parameters whose twin is a control of their own rather than a form field: 00's
 "Catch me up" dropdown and button, and its reset with a tick box first (a reset is never a field
@@ -92,6 +95,8 @@ class FormField:
         help: The parameter's comment.
         choices: ``(label, value)`` pairs for a field chosen from a list; empty for free text.
         example: True when ``value`` is a sandbox example.
+        unavailable: Why the field cannot be changed here (e.g. "sandbox only" on a real
+            account), shown disabled; "" for a field the person may change.
     """
 
     name: str
@@ -102,6 +107,7 @@ class FormField:
     help: str = ""
     choices: tuple[tuple[str, str], ...] = ()
     example: bool = False
+    unavailable: str = ""
 
     @property
     def label(self) -> str:
@@ -187,6 +193,7 @@ def start_fields(
         fields.append(FormField(
             name, spec.type_name, parameter, value, required=name in required, help=spec.help,
             choices=choices.get(name, ()), example=example,
+            unavailable="" if sandbox or name not in SANDBOX_ONLY else "sandbox only: this is a real account",
         ))
     return fields
 
@@ -335,8 +342,10 @@ FIELD_STYLE = {"description_width": "210px"}
 
 def build_control(field: FormField) -> ipywidgets.Widget:
     """Return the widget of one field: a checkbox, a list to choose from, a number or text."""
-    common: dict[str, Any] = {"description": field.label, "description_allow_html": False, "style": FIELD_STYLE}
-    tooltip = field.help or field.label
+    common: dict[str, Any] = {
+        "description": field.label, "description_allow_html": False, "style": FIELD_STYLE, "disabled": bool(field.unavailable),
+    }
+    tooltip = field.unavailable or field.help or field.label
     if field.type_name == "bool":
         return ipywidgets.Checkbox(
             value=bool(field.value), indent=True, tooltip=tooltip, layout=ipywidgets.Layout(width="auto"), **common,

@@ -298,3 +298,14 @@ def test_saving_the_target_form_with_an_empty_profile_says_required_and_saves_no
     assert "  - profile: required" in shown and "  - region: must be a region name" in shown
     assert "64 characters" not in shown and "known regions" not in shown
     assert saved == []
+
+
+@pytest.mark.parametrize("sandbox", [True, False])
+def test_a_sandbox_only_field_is_shown_disabled_with_why_on_a_real_account(sandbox):
+    specs = read_parameter_specs(next(path for path in NOTEBOOKS if path.stem == "99_teardown"))
+    fields = {field.name: field for field in start_fields("99_teardown", specs, {}, sandbox=sandbox)}
+    reset = fields["reset_sandbox"]
+    control = forms.build_control(reset)
+    assert control.disabled is (not sandbox)
+    assert ("this is a real account" in control.tooltip) is (not sandbox)
+    assert not forms.build_control(fields["admin_user_name"]).disabled
