@@ -163,3 +163,10 @@ def show_sign_in_prompt(prompt: Any) -> None:
         )
         return
     print(f"Open {prompt.verification_uri_complete}\nand check the code: {prompt.user_code} (valid {prompt.expires_in // 60} minutes)")
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """Show errors plainly from a kernel's first cell (``make lab`` loads this module as an IPython
+    extension): a cell run before the step's first one would otherwise end in a traceback, since
+    ``begin_step`` is what installs the display."""
+    show_errors_plainly()

@@ -18,6 +18,24 @@ from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, ensure_sandbox
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT / "notebooks"
 WORKING_COPY = PROJECT / "work"
+KERNEL_IPYTHON_DIR = WORKING_COPY / ".ipython"
+"""The lab's own IPython folder: its kernels load ``runbook_lib.cells`` as an extension."""
+KERNEL_CONFIG = """# Written by runbook_lib.lab: errors shown plainly from a kernel's first cell.
+c.InteractiveShellApp.extensions = ["runbook_lib.cells"]
+"""
+
+
+def write_kernel_profile(ipython_dir: Path = KERNEL_IPYTHON_DIR) -> Path:
+    """Write the IPython profile the lab's kernels start with, and return its config file.
+
+    A person who runs a cell before the notebook's first one (04's Validate, say) gets "run the
+    cells above first" instead of a NameError traceback: ``begin_step`` installs that display, so
+    without this a kernel only has it once the step's first cell has run.
+    """
+    config = ipython_dir / "profile_default" / "ipython_kernel_config.py"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(KERNEL_CONFIG, encoding="utf-8")
+    return config
 
 
 def refresh_working_copy(source: Path = NOTEBOOKS, copy: Path = WORKING_COPY) -> list[Path]:
@@ -41,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     os.environ[SANDBOX_URL_VARIABLE] = url
     refresh_working_copy()
+    write_kernel_profile()
+    os.environ["IPYTHONDIR"] = str(KERNEL_IPYTHON_DIR)
     print(f"Sandbox running at {url}; opening JupyterLab on {WORKING_COPY} (your copy of notebooks/).")
     arguments = ["jupyter-lab", f"--ServerApp.root_dir={WORKING_COPY}", *(argv if argv is not None else sys.argv[1:])]
     if os.geteuid() == 0:  # Jupyter refuses to run as root without it (containers, workshops)

@@ -17,3 +17,28 @@ def test_working_copy_gets_new_notebooks_and_keeps_the_persons_edits(tmp_path):
     assert (copy / "00_start_here.ipynb").read_text() == "the person's run, with outputs"
     assert (source / "00_start_here.ipynb").read_text() == "original 00"
     assert not (copy / "README.md").exists()
+
+
+def test_the_labs_kernels_load_the_plain_error_display_from_their_first_cell(tmp_path, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from runbook_lib.lab import write_kernel_profile
+
+    config_file = write_kernel_profile(tmp_path / "ipython")
+    config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+    extensions = list(config.InteractiveShellApp.extensions)
+    assert extensions == ["runbook_lib.cells"]
+
+    InteractiveShell.clear_instance()
+    shell = InteractiveShell.instance()
+    try:
+        for extension in extensions:  # what the kernel does with that configuration at its start
+            shell.extension_manager.load_extension(extension)
+        capsys.readouterr()
+        result = shell.run_cell("values = form.values()")  # 04's Validate, run first
+        shown = capsys.readouterr().out
+    finally:
+        InteractiveShell.clear_instance()
+    assert not result.success
+    assert "Run the cells above first" in shown and "Traceback" not in shown

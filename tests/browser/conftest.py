@@ -30,6 +30,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from runbook_lib.lab import write_kernel_profile
 from runbook_lib.sandbox import SandboxClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -246,6 +247,7 @@ def write_jupyter_config(jupyter_home: Path) -> dict[str, str]:
     }
     for folder in folders.values():
         folder.mkdir(parents=True)
+    write_kernel_profile(folders["IPYTHONDIR"])  # the kernels `make lab` starts: errors plain from the first cell
     # The "get notified about Jupyter news" pop-up would cover the notebook's bottom corner.
     labconfig = folders["JUPYTER_CONFIG_DIR"] / "labconfig"
     labconfig.mkdir()

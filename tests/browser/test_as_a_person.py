@@ -565,3 +565,22 @@ def test_06_the_wrong_person_signs_in_is_told_so_then_the_right_one_is_verified(
     assert_no_traceback(lab)
     check_again.scroll_into_view_if_needed()
     lab.screenshot("06-end.png")
+
+
+# --- out of order: a cell run before the ones it needs ------------------------------------------
+
+
+def test_04_validate_run_first_says_to_run_the_cells_above_without_a_traceback(lab, sandbox):
+    """A person opens 04 and runs its Validate cell first: the kernel (as `make lab` starts it)
+    says to run the cells above, in place of a NameError traceback; then, run in order, it works."""
+    prepare_account_for("04_create_developer_user", sandbox)
+    lab.open_notebook("04_create_developer_user.ipynb")
+    lab.run_cells(6, 7)
+    with lab.explaining("Validate run first should say to run the cells above, with no traceback"):
+        expect(lab.cell_outputs(6)).to_contain_text("Run the cells above first")
+        expect(lab.cell_outputs(6)).to_contain_text("name 'form' is not defined")
+    assert_no_traceback(lab)
+    lab.run_cells(0, 7)
+    with lab.explaining("Run in order, Validate should name the developer's user"):
+        expect(lab.cell_outputs(6)).to_contain_text("ada-developer")
+    lab.screenshot("validate-first-then-in-order.png")
