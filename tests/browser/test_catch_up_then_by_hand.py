@@ -20,6 +20,7 @@ from runbook_lib.steps.status import DONE, read_step_statuses
 from runbook_lib.target import read_caller
 from test_as_a_person import (
     APPLY_LABEL, SIMULATE_LABEL, assert_no_traceback, closing_line, only_button, press_and_expect_fresh, press_check_again,
+    sign_in_as,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebooks]
@@ -45,12 +46,11 @@ class ByHand:
 
 
 CASES = [
-    ByHand("02", "03_create_admin_user", "Applied: identitystore_user.Admin", 10, "identitystore_user"),
     ByHand("04", "05_configure_aws_cli", "Applied:", None, "cli_profile"),
     ByHand("06", "07_set_guardrails", "Applied:", 10, "budgets_budget"),
 ]
-"""03, 05 and 07 by hand after a catch-up; 01, 03, 04 and 06 are done by hand from their own seeded
-accounts in test_as_a_person.py, so every step with an Apply is taken to verified by hand once."""
+"""05 and 07 by hand after a catch-up to 04 and to 06; catching up to 02 and then every later step
+by hand is test_whole_runbook_by_hand.py's (a file of its own, so it runs beside these)."""
 
 
 def catch_up_in_00(lab, up_to: str, step: str) -> None:
@@ -72,14 +72,17 @@ def catch_up_in_00(lab, up_to: str, step: str) -> None:
     lab.screenshot(f"00-caught-up-to-{up_to}.png")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.up_to for case in CASES])
-def test_catch_up_to_n_in_00_then_the_next_step_by_hand_to_verified(lab, sandbox, ctx, case):
-    catch_up_in_00(lab, case.up_to, case.step)
-
+def do_by_hand(lab, case: ByHand) -> None:
+    """Open ``case.step`` alone in the page and take it to verified as a person does: its cells one at
+    a time, Apply (06: Sign in, approved on the sandbox's device page), its checklist's simulate
+    buttons, then Check again: every check passes and its last line says it is done."""
     lab.workspace = f"test-{secrets.token_hex(6)}"  # the next notebook alone in the page, as opened from the list
     lab.open_notebook(f"{case.step}.ipynb")
     lab.assert_ran_cleanly(lab.run_cells())
-    press_and_expect_fresh(lab, only_button(lab, APPLY_LABEL), case.applied, label=APPLY_LABEL)
+    if case.step.startswith("06"):
+        sign_in_as(lab, "ada-developer")
+    elif case.applied:
+        press_and_expect_fresh(lab, only_button(lab, APPLY_LABEL), case.applied, label=APPLY_LABEL)
     if case.checklist is not None:
         simulate = lab.cell(case.checklist).locator(".widget-button").filter(
             has_text=re.compile("^" + re.escape(SIMULATE_LABEL))
@@ -100,7 +103,17 @@ def test_catch_up_to_n_in_00_then_the_next_step_by_hand_to_verified(lab, sandbox
     table.scroll_into_view_if_needed()
     lab.screenshot(f"{case.step[:2]}-verified.png")
 
+
+def assert_done_up_to(lab, ctx, step: str) -> None:
+    """Assert the account's status (00's, read from the sandbox) says every step up to ``step`` is done."""
     statuses = {status.step: status for status in read_step_statuses(ctx, read_caller(ctx))}
-    upto = [step for step in statuses if step[:2].isdigit() and step[:2] <= case.step[:2]]
-    not_done = [f"{step}: {statuses[step].status} ({statuses[step].detail})" for step in upto if statuses[step].status != DONE]
+    upto = [known for known in statuses if known[:2].isdigit() and known[:2] <= step[:2]]
+    not_done = [f"{known}: {statuses[known].status} ({statuses[known].detail})" for known in upto if statuses[known].status != DONE]
     assert upto and not not_done, f"{not_done}\n{lab.describe()}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.up_to for case in CASES])
+def test_catch_up_to_n_in_00_then_the_next_step_by_hand_to_verified(lab, sandbox, ctx, case):
+    catch_up_in_00(lab, case.up_to, case.step)
+    do_by_hand(lab, case)
+    assert_done_up_to(lab, ctx, case.step)
