@@ -17,9 +17,8 @@ from functools import partial
 from typing import Any, Callable, Mapping, Sequence
 
 from runbook_lib import confirm_widgets, forms, widgets
-from runbook_lib.cells import (  # re-exported: the notebooks import them from here
-    _EARLIER_FAILURE, _FAILED_CELL, display, explain_after_failure, note_failed_cell, show_errors_plainly,
-    show_sign_in_prompt, show_widget, wait_progress,
+from runbook_lib.cells import (  # display is also the notebooks' (from runbook_lib.notebook import display)
+    _EARLIER_FAILURE, _FAILED_CELL, display, show_errors_plainly, show_sign_in_prompt, wait_progress,
 )
 from runbook_lib.checks import Verification
 from runbook_lib.errors import InputError, RunbookError
@@ -178,7 +177,7 @@ class NotebookStep:
         Raises:
             InputError: when ``given`` is set but is not ``phrase`` (before any change).
         """
-        run = self.run
+        run, replan = self.run, self._replan  # bound now: the button acts on the plan shown with it
         if not plan.api_changes:
             display("Nothing to apply.")
             return
@@ -194,7 +193,7 @@ class NotebookStep:
             return
 
         def on_confirm(typed: str) -> Any:
-            refused = self._changed_since_shown(plan)
+            refused = self._changed_since_shown(plan, replan)
             if refused is not None:
                 return refused
             run.apply_now(plan.only(plan.api_changes), partial(apply_api, confirm=typed), play_console=False)
@@ -205,14 +204,17 @@ class NotebookStep:
         _LIVE_CONTROLS.setdefault(run.step, []).append(controls)
         display("Not confirmed yet: nothing was changed.", controls)  # the controls say what to type
 
-    def _changed_since_shown(self, plan: Plan) -> widgets.NotDone | None:
-        """Return why not to act when the account's plan now differs from ``plan`` (None: same, or no replan)."""
-        if self._replan is None:
+    @staticmethod
+    def _changed_since_shown(plan: Plan, replan: Callable[[], Plan] | None) -> widgets.NotDone | None:
+        """Return why not to act when the account's plan now differs from ``plan`` (None: the same,
+        or no ``replan``). A button passes the ``replan`` of the plan it was shown with, bound when
+        it was made, so a newer plan cell's changes no button of an older one."""
+        if replan is None:
             return None
-        now = self._replan()
+        now = replan()
         if now.to_json() == plan.to_json():
             return None
-        return widgets.NotDone("The account changed since this plan was shown, so nothing was changed. The plan now:\n"
+        return widgets.NotDone("The account changed since this plan was shown, so nothing was applied. The plan now:\n"
                                f"{now.describe()}\nRun the plan cell again to see it as a table.")
 
     def _apply_controls(self, plan: Plan, apply_api: Callable[[], list[str]] | None, label: str) -> Any:
@@ -222,21 +224,10 @@ class NotebookStep:
         """
         run, replan = self.run, self._replan
 
-        def unchanged() -> widgets.NotDone | None:
-            if replan is None:
-                return None
-            now = replan()
-            if now.to_json() == plan.to_json():
-                return None
-            return widgets.NotDone(
-                "The account changed since this plan was shown, so nothing was applied. The plan now:\n"
-                f"{now.describe()}\nRun the plan cell again to see it as a table and apply it."
-            )
-
         on_apply = None
         if plan.api_changes:
             def on_apply() -> Any:
-                refused = unchanged()
+                refused = self._changed_since_shown(plan, replan)
                 if refused is not None:
                     return refused
                 run.apply_now(plan.only(plan.api_changes), apply_api, play_console=False)

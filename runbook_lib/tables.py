@@ -158,13 +158,15 @@ def factor_notes(details: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 def merge_resources(resources: Sequence[str]) -> str:
-    """Return resources in one cell: ``role[a]``, ``role[b]`` as ``role[2 actions]`` when they share
-    a base (the detail names each action), else each one."""
+    """Return resources in one cell: ``role[s3:List]``, ``role[logs:Get]`` as ``role[2 actions]`` when
+    they share a base (the detail names each), ``budget[ACTUAL>80]``... as ``budget[3 entries]``
+    (a budget's notifications are no actions), else each one."""
     if len(resources) == 1:
         return resources[0]
     bases = {resource.split("[", 1)[0] for resource in resources}
     if len(bases) == 1 and all(resource.endswith("]") and "[" in resource for resource in resources):
-        return f"{bases.pop()}[{len(resources)} actions]"
+        actions = all(":" in resource.split("[", 1)[1] for resource in resources)  # service:Action
+        return f"{bases.pop()}[{len(resources)} {'actions' if actions else 'entries'}]"
     return ", ".join(dict.fromkeys(resources))
 
 

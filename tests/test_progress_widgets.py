@@ -18,6 +18,7 @@ import pytest
 from runbook_lib import notebook, progress, progress_widgets, sso_login, waiting
 from runbook_lib.errors import WaitCancelled
 from runbook_lib.progress_widgets import INTERRUPT_HINT, DevicePromptView, WaitDisplay
+from test_progress import CLIENT, PROMPT, FakeOidc  # one fake sso-oidc for the waits and their widgets
 
 
 @dataclass
@@ -169,34 +170,6 @@ def test_outside_a_kernel_there_are_no_widget_events() -> None:
 # --- the device sign-in -------------------------------------------------------------------------
 
 
-class PendingOidc:
-    class AuthorizationPendingException(Exception):
-        pass
-
-    class SlowDownException(Exception):
-        pass
-
-    class ExpiredTokenException(Exception):
-        pass
-
-    class AccessDeniedException(Exception):
-        pass
-
-    def __init__(self, pending: int) -> None:
-        self.pending = pending
-        self.exceptions = self
-
-    def create_token(self, **_: Any) -> dict[str, Any]:
-        if self.pending:
-            self.pending -= 1
-            raise self.AuthorizationPendingException()
-        return {"accessToken": "token", "expiresIn": 3600}
-
-
-PROMPT = sso_login.DevicePrompt(
-    "https://device.example/?user_code=BCDF-GHJK", "BCDF-GHJK", 600, "https://device.example/",
-)
-CLIENT = sso_login.ClientRegistration("id", "secret", sso_login.datetime(2030, 1, 1, tzinfo=sso_login.timezone.utc))
 
 
 def test_the_device_prompt_shows_the_link_the_code_large_and_the_time_left() -> None:
@@ -222,7 +195,7 @@ def test_the_sign_in_counts_down_on_the_prompt_and_ends_in_one_line() -> None:
         original(status)
 
     display.report = spy  # type: ignore[method-assign]
-    sso_login.poll_for_token(PendingOidc(pending=13), CLIENT, "device-code", PROMPT, interval=5, timeout_seconds=300,
+    sso_login.poll_for_token(FakeOidc(pending=13), CLIENT, "device-code", PROMPT, interval=5, timeout_seconds=300,
                              sleep=time.sleep, clock=time.clock)
     assert countdowns[0] == "The code expires in 10:00." and "The code expires in 9:00." in countdowns
     assert texts(prompt.box) == ["Signed in with the code BCDF-GHJK."]
@@ -236,7 +209,7 @@ def test_a_sign_in_cancelled_says_to_start_again() -> None:
     prompt = display.prompt
     time = FakeTime()
     with pytest.raises(WaitCancelled):
-        sso_login.poll_for_token(PendingOidc(pending=100), CLIENT, "device-code", PROMPT, interval=5,
+        sso_login.poll_for_token(FakeOidc(pending=100), CLIENT, "device-code", PROMPT, interval=5,
                                  timeout_seconds=300, sleep=time.sleep, clock=time.clock)
     assert prompt is not None and texts(prompt.box) == [
         "The code BCDF-GHJK is no longer waited for (cancelled): press the sign-in button (or run the cell) again for a new code."
@@ -278,7 +251,7 @@ def test_the_notebook_s_display_turns_an_interrupt_into_wait_cancelled() -> None
 KERNEL_CELL = textwrap.dedent('''
     import time
     from runbook_lib import progress, waiting
-    from runbook_lib.notebook import show_widget
+    from runbook_lib.cells import show_widget
     from runbook_lib.progress_widgets import WaitDisplay
 
     shown = []

@@ -142,3 +142,11 @@ def test_grouped_details_read_as_sentences_and_the_summary_counts_the_rows():
         "session runbook-sandbox-developer. botocore reads it.")
     assert join_details(["only one"]) == "only one"
     assert ".;" not in join_details(["a.", "b."])
+
+
+def test_grouped_resources_are_called_actions_only_when_they_are():
+    from runbook_lib.tables import merge_resources
+
+    assert merge_resources(["iam_role.R[s3:ListBucket]", "iam_role.R[logs:GetLogEvents]"]) == "iam_role.R[2 actions]"
+    assert merge_resources(["budgets_notification.b[ACTUAL>80]", "budgets_notification.b[ACTUAL>100]",
+                            "budgets_notification.b[FORECASTED>100]"]) == "budgets_notification.b[3 entries]"
