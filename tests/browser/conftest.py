@@ -1,8 +1,10 @@
 """Fixtures for the browser tests: JupyterLab on a copy of the notebooks, driven by Chromium.
 
-JupyterLab runs once per module, on a temporary copy of ``notebooks/`` (autosave must never
-write outputs into the originals), with every Jupyter folder in a temporary place. It inherits
-the test session's environment, so its kernels use the session's sandbox and isolated HOME.
+JupyterLab runs once per test process (xdist worker), on a temporary copy of ``notebooks/``
+(autosave must never write outputs into the originals) put back before each test, with every
+Jupyter folder in a temporary place. It inherits the test session's environment, so its kernels
+use the session's sandbox and isolated HOME. Its page is loaded once too and reused while tests
+pass: each test opens its notebook alone in it, on a new kernel (``JupyterLabPage.open_notebook``).
 Chromium is Debian's ``/usr/bin/chromium``: Playwright cannot download its own browser here.
 """
 
@@ -41,6 +43,13 @@ CHROMIUM_FLAGS = [
 ]
 VIEWPORT = {"width": 1440, "height": 900}
 ANNOUNCEMENTS_EXTENSION = "@jupyterlab/apputils-extension:announcements"
+SERVER_FLAGS = [
+    # Neither the language servers' scan nor terminals are used; both cost start-up time.
+    "--ServerApp.jpserver_extensions={'jupyter_lsp': False, 'jupyter_server_terminals': False}",
+    # No asking PyPI or the news feed (there is no network to ask, and nothing to show).
+    "--LabApp.extension_manager=readonly", "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+]
 
 SERVER_START_SECONDS = 60.0
 SERVER_STOP_SECONDS = 15.0
@@ -52,9 +61,12 @@ STALL_SECONDS = 5.0
 """How long the kernel may sit idle, nothing queued, with cells unrun, before Run All is judged
 stopped (it stops at the first error; once in about twenty cold runs it was seen to skip the first
 cell, which is why the kernel must be ready before Run All)."""
-SETTLE_SECONDS = 1.0
+SETTLE_SECONDS = 0.5
 """How long the finished state must hold before it counts: one idle poll can precede the next
-execute request's "busy"."""
+execute request's "busy" (every code cell with an execution count, which Run All's clearing
+first removes, already says the last one has started)."""
+POLL_SECONDS = 0.1
+"""How often the notebook's state is read while waiting."""
 PAGE_TEXT_LIMIT = 15_000
 ARTIFACTS_VARIABLE = "BROWSER_ARTIFACTS"
 """When set, a folder: each test's screenshots go under it (one folder per test) for CI to keep."""
@@ -97,11 +109,42 @@ NOTEBOOK_STATE_JS = """
       running: prompt.includes('*') || model.executionState === 'running', outputs,
     };
   });
+  const documents = [...app.shell.widgets('main')].filter((widget) => widget.context).length;
   return {
-    found: true, active: app.shell.currentWidget === panel, session_ready: session.isReady,
+    found: true, active: app.shell.currentWidget === panel, documents, session_ready: session.isReady,
     kernel_status: kernel ? kernel.status : null, connection_status: kernel ? kernel.connectionStatus : null,
     run_all_error: window.__runAllError || null, cells,
   };
+}
+"""
+
+CLOSE_DOCUMENTS_JS = """
+() => {
+  for (const widget of [...window.jupyterapp.shell.widgets('main')]) {
+    if (widget.context) widget.context.model.dirty = false;  // closed unsaved: no "save changes?" dialog
+    widget.dispose();
+  }
+}
+"""
+"""Close every tab in the main area without saving (their kernels are shut down through the server)."""
+
+LEFT_OPEN_JS = """
+async () => {
+  const app = window.jupyterapp;
+  await app.serviceManager.sessions.refreshRunning();  // forget the sessions the server shut down
+  await app.serviceManager.kernels.refreshRunning();
+  const documents = [...app.shell.widgets('main')].filter((widget) => widget.context).length;
+  const sessions = [...app.serviceManager.sessions.running()].length;
+  return documents + document.querySelectorAll('.jp-NotebookPanel, .jp-Dialog').length + sessions;
+}
+"""
+"""How many documents, notebook panels, dialogs and sessions the page still has (0 when clean)."""
+
+OPEN_NOTEBOOK_JS = """
+async (path) => {
+  const app = window.jupyterapp;
+  await app.serviceManager.sessions.refreshRunning();  // the session started for it beforehand
+  await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
 }
 """
 
@@ -198,22 +241,41 @@ class JupyterServer:
     log_file: Path
     process: subprocess.Popen[bytes]
 
-    def api(self, method: str, path: str) -> Any:
-        """Call the server's REST API and return the decoded JSON answer (None when empty)."""
-        request = urllib.request.Request(
-            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
-        )
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the server's REST API (with a JSON ``body``, if any) and return the decoded JSON answer
+        (None when empty)."""
+        headers = {"Authorization": f"token {self.token}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method, headers=headers)
         with urllib.request.urlopen(request, timeout=30) as answer:
             body = answer.read()
         return json.loads(body) if body else None
 
-    def lab_url(self, workspace: str, notebook: str) -> str:
-        """Return the address that opens ``notebook`` in a workspace of its own, logged in."""
-        return f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}"
+    def lab_url(self, workspace: str) -> str:
+        """Return the address that opens JupyterLab in a workspace of its own (empty), logged in."""
+        return f"{self.url}/lab/workspaces/{workspace}?token={self.token}"
+
+    def restore_notebooks(self) -> None:
+        """Put the committed notebooks back in the served folder, alone: no output an autosave
+        kept, no file a kernel wrote there."""
+        shutil.rmtree(self.root_dir)
+        copy_notebooks(self.root_dir)
 
     def log_tail(self, characters: int = 4000) -> str:
         """Return the end of the server's log."""
         return self.log_file.read_text(encoding="utf-8", errors="replace")[-characters:]
+
+    def start_kernel_for(self, notebook: str) -> None:
+        """Start a new kernel for ``notebook`` now (a session on its path), before the page asks.
+
+        JupyterLab connects to a session already on a notebook's path instead of starting one, so
+        the kernel starts while the page loads rather than after the notebook has opened.
+        """
+        self.api("POST", "/api/sessions", {"path": notebook, "name": notebook, "type": "notebook",
+                                            "kernel": {"name": "python3"}})
 
     def delete_sessions_and_kernels(self) -> None:
         """Shut down every session and kernel: kernels outlive the page that started them."""
@@ -287,23 +349,28 @@ def stop_server(server: JupyterServer) -> None:
             server.process.wait()
 
 
-@pytest.fixture(scope="module")
+def copy_notebooks(root_dir: Path) -> None:
+    """Copy the committed notebooks to ``root_dir`` (not their checkpoints)."""
+    shutil.copytree(NOTEBOOKS, root_dir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+
+
+@pytest.fixture(scope="session")
 def jupyter_server(chromium_executable: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
-    """Start JupyterLab on a temporary copy of the notebooks; stop it after the module's tests.
+    """Start JupyterLab on a temporary copy of the notebooks; stop it after the session's tests.
 
     ``chromium_executable`` comes first so that a machine without the browser skips (or fails)
     before starting anything.
     """
     base = tmp_path_factory.mktemp("jupyterlab")
     root_dir = base / "notebooks"
-    shutil.copytree(NOTEBOOKS, root_dir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    copy_notebooks(root_dir)
     environment = {**os.environ, **write_jupyter_config(base / "jupyter")}
     port = find_free_port()
     token = secrets.token_hex(24)
     command = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}",
-        "--allow-root", "--LabApp.expose_app_in_browser=True",
+        "--allow-root", "--LabApp.expose_app_in_browser=True", *SERVER_FLAGS,
     ]
     log_file = base / "jupyterlab.log"
     with log_file.open("wb") as log:
@@ -316,9 +383,9 @@ def jupyter_server(chromium_executable: Path, tmp_path_factory: pytest.TempPathF
         stop_server(server)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium_executable: Path) -> Iterator[Browser]:
-    """Launch headless Chromium for the module's tests."""
+    """Launch headless Chromium for the session's tests."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(chromium_executable), args=CHROMIUM_FLAGS)
         expect.set_options(timeout=EXPECT_SECONDS * 1000)
@@ -335,28 +402,37 @@ class JupyterLabPage:
     as JupyterLab's own model sees it, and the page's visible text.
     """
 
-    def __init__(self, page: Page, server: JupyterServer, artifacts: Path, workspace: str) -> None:
+    def __init__(self, page: Page, server: JupyterServer, artifacts: Path) -> None:
         self.page = page
         self.server = server
         self.artifacts = artifacts
-        self.workspace = workspace
         self.notebook = ""
 
     def open_notebook(self, notebook: str) -> dict[str, Any]:
-        """Open ``notebook`` in a fresh workspace, make it active, wait for its kernel to be ready."""
+        """Open ``notebook`` alone in the page, as committed, on a new kernel; make it active and
+        wait for its kernel to be ready.
+
+        What was open is closed first (unsaved) and its kernels shut down. The kernel is started
+        before the notebook opens, so that it starts while JupyterLab draws the notebook.
+        """
         self.notebook = notebook
         with self.explaining("Opening the notebook in JupyterLab"):
-            self.page.goto(self.server.lab_url(self.workspace, notebook))
-            self.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
-            self.page.evaluate("async () => { await window.jupyterapp.restored; }")
+            close_documents(self.page, self.server)
+            self.server.start_kernel_for(notebook)
+            self.page.evaluate(OPEN_NOTEBOOK_JS, notebook)
             self.page.wait_for_function(f"() => ({NOTEBOOK_STATE_JS})({json.dumps(notebook)}).found", timeout=60_000)
             # Run All acts on the active notebook: click a cell, as a person would.
             self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.click()
-        return self.wait_for(
+        state = self.wait_for(
             lambda state: state["active"] and state["session_ready"] and state["kernel_status"] == "idle"
             and state["connection_status"] == "connected",
             KERNEL_READY_SECONDS, "the notebook to be active with its kernel connected and idle",
         )
+        if state["documents"] != 1:
+            self.fail(f"{notebook} should be the only document open; {state['documents']} are.", state)
+        if any(cell.get("execution_count") is not None or cell.get("outputs") for cell in state["cells"]):
+            self.fail(f"{notebook} should open without outputs, on a kernel that has run nothing.", state)
+        return state
 
     def state(self) -> dict[str, Any]:
         """Return the open notebook's kernel status and cells, from JupyterLab's model."""
@@ -371,7 +447,7 @@ class JupyterLabPage:
                 return state
             if time.monotonic() > deadline:
                 self.fail(f"Timed out after {timeout:.0f} s waiting for {what}.", state)
-            time.sleep(0.25)
+            time.sleep(POLL_SECONDS)
 
     def run_all(self) -> dict[str, Any]:
         """Clear the outputs, Run All, and wait until the kernel is truly done; return the state.
@@ -401,7 +477,7 @@ class JupyterLabPage:
                 self.fail(f"Run All stopped with code cells unrun: {errors}.", state)
             if now > deadline:
                 self.fail(f"Run All did not finish within {RUN_ALL_SECONDS:.0f} s.", state)
-            time.sleep(0.25)
+            time.sleep(POLL_SECONDS)
 
     def assert_ran_cleanly(self, state: dict[str, Any]) -> None:
         """Assert every code cell ran, none shows an error or a traceback, every widget rendered."""
@@ -590,18 +666,84 @@ def artifacts_folder(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return folder
 
 
+def close_documents(page: Page, server: JupyterServer) -> None:
+    """Close every tab the page shows (unsaved) and shut every kernel down; fail if any is left."""
+    page.evaluate(CLOSE_DOCUMENTS_JS)
+    server.delete_sessions_and_kernels()
+    left = page.evaluate(LEFT_OPEN_JS)
+    if left:
+        pytest.fail(f"After closing every document, the page still has {left} document(s), notebook(s), "
+                    "dialog(s) or session(s).")
+
+
+class LabPages:
+    """The session's JupyterLab page, loaded once and reused by the tests while they pass.
+
+    Loading JupyterLab costs seconds of CPU; a test needs only a clean page: no document open
+    (``JupyterLabPage.open_notebook`` closes them), no kernel left. After a failed test the page
+    is thrown away, with its browser context: the next test loads a new one, in a new workspace.
+    """
+
+    def __init__(self, browser: Browser, server: JupyterServer) -> None:
+        self.browser = browser
+        self.server = server
+        self.page: Page | None = None
+
+    def get(self) -> Page:
+        """Return the loaded page, loading JupyterLab in a new context and workspace if there is none."""
+        if self.page is None:
+            context = self.browser.new_context(viewport=VIEWPORT)
+            page = context.new_page()
+            # A workspace of its own, empty: JupyterLab would otherwise reopen an earlier page's notebook.
+            page.goto(self.server.lab_url(f"test-{secrets.token_hex(6)}"))
+            page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+            page.evaluate("async () => { await window.jupyterapp.restored; }")
+            self.page = page
+        return self.page
+
+    def discard(self) -> None:
+        """Close the page and its context: the next ``get`` loads JupyterLab anew."""
+        if self.page is not None:
+            self.page.context.close()
+            self.page = None
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the test (``item.report_call``...): ``lab`` reads whether it passed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def lab_pages(jupyter_server: JupyterServer, browser: Browser) -> Iterator[LabPages]:
+    """The session's reusable JupyterLab page."""
+    pages = LabPages(browser, jupyter_server)
+    try:
+        yield pages
+    finally:
+        pages.discard()
+
+
 @pytest.fixture
 def lab(
-    jupyter_server: JupyterServer, browser: Browser, sandbox: SandboxClient, tmp_path: Path,
+    lab_pages: LabPages, jupyter_server: JupyterServer, sandbox: SandboxClient, tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> Iterator[JupyterLabPage]:
-    """Return a fresh page on JupyterLab, the sandbox reset; delete its kernels afterwards."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    # A workspace of its own: JupyterLab would otherwise reopen the previous test's notebook.
-    workspace = f"test-{secrets.token_hex(6)}"
+    """Return the page on JupyterLab with nothing open, the notebooks as committed, the sandbox
+    reset; afterwards close what the test opened and shut its kernels down (a failed test's page
+    is not reused)."""
+    page = lab_pages.get()
+    jupyter_server.restore_notebooks()
     try:
-        yield JupyterLabPage(page, jupyter_server, artifacts_folder(request, tmp_path), workspace)
+        yield JupyterLabPage(page, jupyter_server, artifacts_folder(request, tmp_path))
     finally:
-        context.close()
+        report = getattr(request.node, "report_call", None)
+        try:
+            if report is None or not report.passed:
+                raise RuntimeError("the test did not pass: its page is not reused")
+            close_documents(page, jupyter_server)
+        except (RuntimeError, PlaywrightError, pytest.fail.Exception):
+            lab_pages.discard()
         jupyter_server.delete_sessions_and_kernels()

@@ -10,7 +10,6 @@ notebooks): the catch-up's own parts are tested headless in tests/test_catch_up.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 
 import pytest
@@ -76,7 +75,6 @@ def do_by_hand(lab, case: ByHand) -> None:
     """Open ``case.step`` alone in the page and take it to verified as a person does: its cells one at
     a time, Apply (06: Sign in, approved on the sandbox's device page), its checklist's simulate
     buttons, then Check again: every check passes and its last line says it is done."""
-    lab.workspace = f"test-{secrets.token_hex(6)}"  # the next notebook alone in the page, as opened from the list
     lab.open_notebook(f"{case.step}.ipynb")
     lab.assert_ran_cleanly(lab.run_cells())
     if case.step.startswith("06"):

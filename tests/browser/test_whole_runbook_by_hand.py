@@ -8,7 +8,6 @@ typed into on the way. A file of its own, so pytest-xdist runs it beside the oth
 
 from __future__ import annotations
 
-import secrets
 
 import pytest
 from playwright.sync_api import expect
@@ -35,7 +34,6 @@ def test_caught_up_to_02_a_learner_does_every_later_step_by_hand_and_the_audit_p
     catch_up_in_00(lab, "02", "03_create_admin_user")
     for case in THE_REST:
         do_by_hand(lab, case)
-    lab.workspace = f"test-{secrets.token_hex(6)}"
     lab.open_notebook("08_audit_account.ipynb")
     lab.assert_ran_cleanly(lab.run_cells())
     with lab.explaining("After every step by hand, the audit should find no failure"):
