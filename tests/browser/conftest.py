@@ -134,11 +134,14 @@ async () => {
   await app.serviceManager.sessions.refreshRunning();  // forget the sessions the server shut down
   await app.serviceManager.kernels.refreshRunning();
   const documents = [...app.shell.widgets('main')].filter((widget) => widget.context).length;
-  const sessions = [...app.serviceManager.sessions.running()].length;
-  return documents + document.querySelectorAll('.jp-NotebookPanel, .jp-Dialog').length + sessions;
+  return {
+    open: documents + document.querySelectorAll('.jp-NotebookPanel, .jp-Dialog').length,
+    sessions: [...app.serviceManager.sessions.running()].map((session) => session.path),
+  };
 }
 """
-"""How many documents, notebook panels, dialogs and sessions the page still has (0 when clean)."""
+"""How many documents, notebook panels and dialogs the page still shows (0 when clean), and the
+paths of the sessions it knows of."""
 
 OPEN_NOTEBOOK_JS = """
 async (path) => {
@@ -268,21 +271,28 @@ class JupyterServer:
         """Return the end of the server's log."""
         return self.log_file.read_text(encoding="utf-8", errors="replace")[-characters:]
 
-    def start_kernel_for(self, notebook: str) -> None:
-        """Start a new kernel for ``notebook`` now (a session on its path), before the page asks.
+    def start_kernel_for(self, notebook: str) -> dict[str, Any]:
+        """Start a new kernel for ``notebook`` now (a session on its path), before the page asks;
+        return the session.
 
         JupyterLab connects to a session already on a notebook's path instead of starting one, so
-        the kernel starts while the page loads rather than after the notebook has opened.
+        the kernel starts while the notebook is drawn rather than after. A session already on the
+        path would be reused (its kernel is not new): every other session is shut down first.
         """
-        self.api("POST", "/api/sessions", {"path": notebook, "name": notebook, "type": "notebook",
-                                            "kernel": {"name": "python3"}})
+        if any(session["path"] == notebook for session in self.api("GET", "/api/sessions")):
+            self.delete_sessions_and_kernels()
+        return self.api("POST", "/api/sessions", {"path": notebook, "name": notebook, "type": "notebook",
+                                                   "kernel": {"name": "python3"}})
 
-    def delete_sessions_and_kernels(self) -> None:
-        """Shut down every session and kernel: kernels outlive the page that started them."""
+    def delete_sessions_and_kernels(self, keep: dict[str, Any] | None = None) -> None:
+        """Shut down every session and kernel but ``keep`` (a session) and its kernel: kernels
+        outlive the page that started them."""
         for session in self.api("GET", "/api/sessions"):
-            self.api("DELETE", f"/api/sessions/{session['id']}")
+            if keep is None or session["id"] != keep["id"]:
+                self.api("DELETE", f"/api/sessions/{session['id']}")
         for kernel in self.api("GET", "/api/kernels"):
-            self.api("DELETE", f"/api/kernels/{kernel['id']}")
+            if keep is None or kernel["id"] != keep["kernel"]["id"]:
+                self.api("DELETE", f"/api/kernels/{kernel['id']}")
 
 
 @pytest.fixture(scope="session")
@@ -412,13 +422,13 @@ class JupyterLabPage:
         """Open ``notebook`` alone in the page, as committed, on a new kernel; make it active and
         wait for its kernel to be ready.
 
-        What was open is closed first (unsaved) and its kernels shut down. The kernel is started
-        before the notebook opens, so that it starts while JupyterLab draws the notebook.
+        What was open is closed (unsaved) and its kernels shut down. The new kernel is started
+        first, so that it starts while those shut down and JupyterLab draws the notebook.
         """
         self.notebook = notebook
         with self.explaining("Opening the notebook in JupyterLab"):
-            close_documents(self.page, self.server)
-            self.server.start_kernel_for(notebook)
+            session = self.server.start_kernel_for(notebook)  # it starts while the others shut down
+            close_documents(self.page, self.server, keep=session)
             self.page.evaluate(OPEN_NOTEBOOK_JS, notebook)
             self.page.wait_for_function(f"() => ({NOTEBOOK_STATE_JS})({json.dumps(notebook)}).found", timeout=60_000)
             # Run All acts on the active notebook: click a cell, as a person would.
@@ -430,6 +440,9 @@ class JupyterLabPage:
         )
         if state["documents"] != 1:
             self.fail(f"{notebook} should be the only document open; {state['documents']} are.", state)
+        sessions = [(running["id"], running["path"]) for running in self.server.api("GET", "/api/sessions")]
+        if sessions != [(session["id"], notebook)]:
+            self.fail(f"{notebook} should run on the kernel started for it, alone; the server has {sessions}.", state)
         if any(cell.get("execution_count") is not None or cell.get("outputs") for cell in state["cells"]):
             self.fail(f"{notebook} should open without outputs, on a kernel that has run nothing.", state)
         return state
@@ -666,14 +679,16 @@ def artifacts_folder(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return folder
 
 
-def close_documents(page: Page, server: JupyterServer) -> None:
-    """Close every tab the page shows (unsaved) and shut every kernel down; fail if any is left."""
+def close_documents(page: Page, server: JupyterServer, keep: dict[str, Any] | None = None) -> None:
+    """Close every tab the page shows (unsaved) and shut every kernel down but ``keep``'s (a
+    session); fail if a tab, a dialog or another session is left."""
     page.evaluate(CLOSE_DOCUMENTS_JS)
-    server.delete_sessions_and_kernels()
+    server.delete_sessions_and_kernels(keep)
     left = page.evaluate(LEFT_OPEN_JS)
-    if left:
-        pytest.fail(f"After closing every document, the page still has {left} document(s), notebook(s), "
-                    "dialog(s) or session(s).")
+    kept = [keep["path"]] if keep is not None else []
+    if left["open"] or left["sessions"] != kept:
+        pytest.fail(f"After closing every document, the page still shows {left['open']} document(s), "
+                    f"notebook(s) or dialog(s), and knows the sessions {left['sessions']} (expected {kept}).")
 
 
 class LabPages:
