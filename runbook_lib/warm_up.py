@@ -1,6 +1,7 @@
 """What a headless run pays once, before it forks a copy of itself per notebook: papermill,
-IPython and the notebooks' modules imported, botocore's data files parsed and shared between
-sessions, the IRI grammars nobody uses left unbuilt.
+IPython and the notebooks' modules imported, botocore's data files and the runbook's service
+models parsed and shared between sessions, the known regions listed, the IRI grammars nobody
+uses left unbuilt.
 
 Apart from ``runner`` (which notebooks run, how, and the summary) because none of it changes
 what a run does, only what each forked copy finds already done.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import importlib.util
 import sys
 import types
@@ -19,6 +21,17 @@ from typing import Any
 TABLE_MODULES = ("pandas",)
 """Imported before the forks too: the services catalogue (04) and the audit's spending (08) are
 pandas tables; plans and checks are not (``runbook_lib.tables``)."""
+RUNBOOK_SERVICES = (
+    "sts", "iam", "organizations", "sso-admin", "identitystore", "sso-oidc", "sso",
+    "ce", "budgets", "account", "freetier", "cloudtrail", "accessanalyzer",
+)
+"""The services a whole run with the default parameters calls with the runbook's own credentials
+(every step's report lists them): their models are parsed before the first fork, once, instead
+of in the first copy that calls one and again here for the copies after it. A service not listed
+(step 07's optional hardening, 04's calls as the developer's role) is parsed where it is used, as
+before; ``warm_botocore_models`` still parses here what an earlier step called."""
+SERVICE_MODEL_KINDS = ("service-2", "paginators-1", "endpoint-rule-set-1")
+"""What a botocore client of a service reads (``waiters-2`` only when a waiter is asked for)."""
 
 
 def prepare_in_process_run(notebooks: list[Path]) -> None:
@@ -36,6 +49,8 @@ def prepare_in_process_run(notebooks: list[Path]) -> None:
 
     engine.warm_up_shell()
     share_botocore_data()
+    parse_service_models(RUNBOOK_SERVICES)
+    list_known_regions()
     for name in [*imported_modules(notebooks), *TABLE_MODULES]:
         try:
             importlib.import_module(name)
@@ -75,31 +90,46 @@ def share_botocore_data() -> None:
 
 def warm_botocore_models(reports: list[dict[str, Any]]) -> None:
     """Parse, in this process, the models of the services earlier steps called, so that the next
-    forked copy finds them parsed (``share_botocore_data`` must have run)."""
+    forked copy finds them parsed (``share_botocore_data`` must have run; a model parsed already
+    is not parsed again: the loader keeps what it read)."""
+    parse_service_models(sorted({str(call).split(":")[0] for report in reports for call in report.get("calls", [])}))
+
+
+def parse_service_models(services: tuple[str, ...] | list[str]) -> None:
+    """Parse the models of ``services`` with the shared loader (``share_botocore_data``)."""
     import botocore.exceptions
     import botocore.session
 
     loader = botocore.session.create_loader(None)
-    services = {str(call).split(":")[0] for report in reports for call in report.get("calls", [])}
-    for service in sorted(services):
-        for kind in ("service-2", "paginators-1", "endpoint-rule-set-1"):
+    for service in services:
+        for kind in SERVICE_MODEL_KINDS:
             try:
                 loader.load_service_model(service, kind)
             except botocore.exceptions.DataNotFoundError:
                 continue
 
 
+def list_known_regions() -> None:
+    """List the known regions once, here: every step checks its region against them
+    (``validate.account.known_regions``, cached per process), and listing them parses botocore's
+    ``endpoints.json`` with a loader of its own: 80 ms in every forked copy otherwise."""
+    from runbook_lib.validate.account import known_regions
+
+    known_regions()
+
+
 def imported_modules(notebooks: list[Path]) -> list[str]:
     """Return the modules the notebooks' code cells import at their top level, in order."""
-    import nbformat
-
     names: dict[str, None] = {}
     for notebook in notebooks:
-        for cell in nbformat.read(notebook, as_version=4).cells:
-            if cell.cell_type != "code":
+        # The JSON alone: nbformat would validate every notebook against its schema first, and
+        # papermill reads (and validates) each again when it runs it.
+        for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
+            if cell.get("cell_type") != "code":
                 continue
+            source = cell.get("source", "")
             try:
-                statements = ast.parse(cell.source).body
+                statements = ast.parse(source if isinstance(source, str) else "".join(source)).body
             except SyntaxError:  # IPython syntax (magics); its imports stay in the notebook
                 continue
             for statement in statements:

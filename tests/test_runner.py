@@ -103,6 +103,9 @@ def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothin
     listings = {step: by_step[step]["calls"].count("sso-admin:ListPermissionSets")
                 for step in ("00_start_here", "03_create_admin_user", "04_create_developer_user")}
     assert listings == {"00_start_here": 0, "03_create_admin_user": 1, "04_create_developer_user": 0}
+    # The warm-up parses every service model a default run calls before the first fork.
+    called = {call.split(":")[0] for report in by_step.values() for call in report["calls"]}
+    assert called <= set(warm_up.RUNBOOK_SERVICES), called - set(warm_up.RUNBOOK_SERVICES)
 
     second, rerun_dir = run_runner(tmp_path / "rerun")
     assert second.returncode == 0, second.stdout + second.stderr
