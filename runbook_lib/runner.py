@@ -5,9 +5,9 @@
 (the failing one too) and a summary in a timestamped folder, and exits non-zero when a step fails.
 
 Where the platform forks safely (Linux) each notebook runs in-process (``runbook_lib.engine``) in
-a forked copy of this process, which has imported papermill, IPython, pandas and the notebooks'
-modules once, and parsed botocore's data files once: a fresh process per notebook, as a kernel
-is, without a kernel's boot and shutdown. ``--engine kernel`` runs each in a Jupyter kernel.
+a forked copy of this process, which has imported papermill, IPython and the notebooks' modules
+once, and parsed botocore's data files and service models once: a fresh process per notebook, as a
+kernel is, without a kernel's boot and shutdown. ``--engine kernel`` runs each in a Jupyter kernel.
 """
 
 from __future__ import annotations

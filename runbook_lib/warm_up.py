@@ -18,9 +18,6 @@ import types
 from pathlib import Path
 from typing import Any
 
-TABLE_MODULES = ("pandas",)
-"""Imported before the forks too: the services catalogue (04) and the audit's spending (08) are
-pandas tables; plans and checks are not (``runbook_lib.tables``)."""
 RUNBOOK_SERVICES = (
     "sts", "iam", "organizations", "sso-admin", "identitystore", "sso-oidc", "sso",
     "ce", "budgets", "account", "freetier", "cloudtrail", "accessanalyzer",
@@ -41,6 +38,10 @@ def prepare_in_process_run(notebooks: list[Path]) -> None:
     A forked copy of this process then starts a notebook with them loaded; an import inside an
     ``if`` (the widgets, in JupyterLab only) stays where it is. A module that fails to import is
     left for the notebook to report, as it would under a kernel.
+
+    pandas is not imported here: a headless run with the default parameters imports none (plans,
+    checks and the services catalogue are ``runbook_lib.tables``), and only 08's opt-in spending
+    (``show_spending``) is a pandas frame, so importing it here (0.5 s) would save no copy anything.
     """
     defer_iri_grammars()
     import papermill  # noqa: F401  (the point is the import)
@@ -51,7 +52,7 @@ def prepare_in_process_run(notebooks: list[Path]) -> None:
     share_botocore_data()
     parse_service_models(RUNBOOK_SERVICES)
     list_known_regions()
-    for name in [*imported_modules(notebooks), *TABLE_MODULES]:
+    for name in imported_modules(notebooks):
         try:
             importlib.import_module(name)
         except ImportError:  # not a module (a function imported from one), or missing
@@ -70,19 +71,25 @@ def share_botocore_data() -> None:
     parses botocore's data files again: 0.1 s a session for ``endpoints.json`` alone. The files
     are botocore's installed data, the same for every session; a loader is already shared by all
     the clients of one session, and sharing it between sessions with the same data path changes
-    nothing else (a session with another ``data_path`` gets a loader of its own).
+    nothing else (a session with another ``data_path`` gets a loader of its own). A loader made
+    outside a session (``botocore.loaders.create_loader``, as ``validate.account.known_regions``
+    makes one) is the shared one too.
     """
     import botocore.loaders
     import botocore.session
 
     loaders: dict[str | None, botocore.loaders.Loader] = {}
+    create_loader = getattr(botocore.loaders.create_loader, "unshared", botocore.loaders.create_loader)
 
     def create_shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
         if search_path_string not in loaders:
-            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
+            loaders[search_path_string] = create_loader(search_path_string)
         return loaders[search_path_string]
 
+    create_shared_loader.unshared = create_loader  # type: ignore[attr-defined]  (called twice: no loop)
+
     botocore.session.create_loader = create_shared_loader  # what Session._register_data_loader calls
+    botocore.loaders.create_loader = create_shared_loader  # what validate.account.known_regions calls
     loader = create_shared_loader(None)
     for name in BOTOCORE_DATA:
         loader.load_data_with_path(name)
@@ -111,8 +118,8 @@ def parse_service_models(services: tuple[str, ...] | list[str]) -> None:
 
 def list_known_regions() -> None:
     """List the known regions once, here: every step checks its region against them
-    (``validate.account.known_regions``, cached per process), and listing them parses botocore's
-    ``endpoints.json`` with a loader of its own: 80 ms in every forked copy otherwise."""
+    (``validate.account.known_regions``, cached per process), and each forked copy would list
+    them again (before the loader was shared, parsing ``endpoints.json`` anew: 80 ms a copy)."""
     from runbook_lib.validate.account import known_regions
 
     known_regions()

@@ -478,6 +478,10 @@ def test_botocore_sessions_share_one_loader_per_data_path_and_still_make_clients
         "other = botocore.session.Session()\n"
         "other.set_config_variable('data_path', '/nowhere')\n"
         "assert other.get_component('data_loader') is not one._session.get_component('data_loader')\n"
+        "import botocore.loaders\n"
+        "assert botocore.loaders.create_loader() is one._session.get_component('data_loader')  # known_regions' too\n"
+        "share_botocore_data()  # again: still one loader, no loop\n"
+        "assert botocore.loaders.create_loader() is botocore.session.create_loader()\n"
         "client = two.client('sts', aws_access_key_id='x', aws_secret_access_key='y')\n"
         "assert client.meta.region_name == 'eu-west-1'\n"
     )
