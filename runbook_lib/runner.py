@@ -25,7 +25,7 @@ from typing import Any
 
 
 from runbook_lib import errors
-from runbook_lib.warm_up import defer_iri_grammars, prepare_in_process_run, warm_botocore_models
+from runbook_lib.warm_up import collect_garbage_less_often, defer_iri_grammars, prepare_in_process_run, warm_botocore_models
 from runbook_lib.parameters import COMMON_PARAMETERS, load_parameters_file, read_schema, require_valid_parameters
 from runbook_lib.errors import InputError, RunbookError
 
@@ -177,6 +177,7 @@ def run_notebook_isolated(
     child = os.fork()
     if child == 0:  # pragma: no cover - the child's coverage is the notebook's
         os.close(reader)
+        collect_garbage_less_often()  # a copy that lives a notebook long
         status = 0
         maps: dict[str, dict[str, str]] = json.loads(json.dumps(permission_sets or {}))  # the copy's own
         try:
@@ -337,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         "kernel: each in a Jupyter kernel of its own (papermill's default)",
     )
     args = parser.parse_args(argv)
+    collect_garbage_less_often()  # this process only warms up, forks and waits
     try:
         loaded = load_parameters(args.params, find_notebooks(args.notebooks))
         if loaded.get("target", "sandbox") == "sandbox":
