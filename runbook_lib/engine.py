@@ -299,15 +299,26 @@ def language_info() -> dict[str, Any]:
 
 class SparseSavingManager(NotebookExecutionManager):
     """papermill's execution manager, writing the notebook at most every ``SAVE_INTERVAL_SECONDS``
-    between the first and the last save (which are always made)."""
+    between the first and the last save (which are always made).
+
+    Attributes:
+        papermill_writes_last: The cells ran to their end (or to a cell's error): papermill's
+            ``execute_notebook`` writes the executed notebook next, so ``notebook_complete`` does
+            not write it a moment before. When the engine itself fails, papermill writes nothing
+            and ``notebook_complete``'s write is the record.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.between_cells = False
+        self.papermill_writes_last = False
 
     def save(self, **kwargs: Any) -> None:
         """Write the notebook (unchecked: see ``SAVE_INTERVAL_SECONDS``), unless a cell's start or
-        end comes too soon after the last write."""
+        end comes too soon after the last write, or papermill writes it last."""
+        if self.papermill_writes_last:
+            self.last_save_time = self.now()
+            return
         if self.between_cells and (self.now() - self.last_save_time).total_seconds() < SAVE_INTERVAL_SECONDS:
             return
         if self.output_path:
@@ -353,6 +364,7 @@ class InProcessEngine(Engine):
         nb_man.notebook_start()
         try:
             cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            nb_man.papermill_writes_last = output_path is not None
         finally:
             nb_man.cleanup_pbar()
             nb_man.notebook_complete()

@@ -148,6 +148,7 @@ def test_the_notebook_is_written_at_start_and_end_but_not_twice_per_cell(tmp_pat
     written: list[str] = []
     real_write, real_unchecked = papermill.engines.write_ipynb, engine.write_unchecked
     monkeypatch.setattr(papermill.engines, "write_ipynb", lambda nb, path: (written.append(path), real_write(nb, path)))
+    monkeypatch.setattr(papermill.execute, "write_ipynb", lambda nb, path: (written.append(path), real_write(nb, path)))
     monkeypatch.setattr(engine, "write_unchecked", lambda nb, path: (written.append(path), real_unchecked(nb, path)))
     notebook = write_notebook(tmp_path / "in.ipynb", *[f"x = {number}" for number in range(20)])
     ran = execute(notebook, tmp_path / "out.ipynb")
@@ -167,6 +168,17 @@ def test_the_executed_notebook_is_valid_though_outputs_and_saves_skip_the_schema
     assert kinds == ["stream", "stream", "display_data", "execute_result", "error"]
     made = engine.new_output("execute_result", data={"text/plain": "42"}, metadata={}, execution_count=3)
     assert made == nbformat.v4.new_output("execute_result", data={"text/plain": "42"}, metadata={}, execution_count=3)
+
+
+def test_when_the_engine_itself_fails_its_last_write_is_the_record(tmp_path, monkeypatch):
+    def crash(*_):
+        raise RuntimeError("engine broke")
+
+    monkeypatch.setattr(engine, "run_cell", crash)
+    with pytest.raises(RuntimeError, match="engine broke"):
+        execute(write_notebook(tmp_path / "in.ipynb", "x = 1"), tmp_path / "out.ipynb")
+    written = json.loads((tmp_path / "out.ipynb").read_text())  # papermill writes nothing after an engine error
+    assert written["metadata"]["papermill"]["end_time"] is not None
 
 
 def test_binary_display_data_is_kept_as_base64():
