@@ -478,6 +478,24 @@ def test_the_iri_grammars_load_on_first_use_and_still_check_iris():
     )
 
 
+def test_the_kernel_client_loads_when_a_kernel_is_first_used_not_with_papermill():
+    run_python(
+        "import sys\n"
+        "from runbook_lib.warm_up import defer_kernel_client\n"
+        "defer_kernel_client()\n"
+        "import papermill, papermill.engines\n"
+        "assert 'nbclient' not in sys.modules, 'the kernel client was imported with papermill'\n"
+        "try:\n"
+        "    papermill.engines.PapermillNotebookClient(None)\n"
+        "except Exception:\n"
+        "    pass  # no notebook to run: the point is what got imported\n"
+        "assert 'nbclient' in sys.modules, 'the first use did not load the kernel client'\n"
+        "import nbclient\n"
+        "from papermill.clientwrap import PapermillNotebookClient\n"
+        "assert issubclass(PapermillNotebookClient, nbclient.NotebookClient)\n"
+    )
+
+
 def test_botocore_sessions_share_one_loader_per_data_path_and_still_make_clients():
     run_python(
         "import boto3, botocore.session\n"
