@@ -26,7 +26,9 @@ from typing import Any
 
 from runbook_lib import errors
 from runbook_lib.warm_up import collect_garbage_less_often, defer_iri_grammars, prepare_in_process_run, warm_botocore_models
-from runbook_lib.parameters import COMMON_PARAMETERS, load_parameters_file, read_schema, require_valid_parameters
+from runbook_lib.parameters import (
+    COMMON_PARAMETERS, load_parameters_file, read_parameter_specs, read_schema, require_valid_parameters,
+)
 from runbook_lib.errors import InputError, RunbookError
 
 DEFAULT_PARAMETERS = {"target": "sandbox", "apply": True, "simulate_console": True}
@@ -93,10 +95,13 @@ def find_notebooks(folder: Path) -> list[Path]:
 
 
 def parameters_for(notebook: Path, loaded: dict[str, Any], *, apply: bool, summary_file: Path) -> dict[str, Any]:
-    """Return the parameters to inject into ``notebook``: only those its parameters cell declares."""
-    import papermill
+    """Return the parameters to inject into ``notebook``: only those its parameters cell declares.
 
-    declared = set(papermill.inspect_notebook(str(notebook)))
+    The names are read as the parameters file is checked (``read_parameter_specs``: the cell's
+    annotated assignments, by ``ast``), not by ``papermill.inspect_notebook``, which reads and
+    validates the whole notebook again; tests/test_notebooks.py holds papermill to seeing the same.
+    """
+    declared = set(read_parameter_specs(notebook))
     step = notebook.stem
     wanted: dict[str, Any] = {key: loaded[key] for key in COMMON_PARAMETERS if key in loaded}
     per_step = (loaded.get("steps") or {}).get(step) or {}
