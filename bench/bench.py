@@ -5,7 +5,7 @@ of ``make test``. Every measured run gets a brand-new sandbox and a home of its 
 (``--only`` picks some):
 
 - ``headless``: ``python -m runbook_lib.runner`` against ``bench/bare_boto3.py`` (the same
-  essential AWS calls, bare), in pairs on fresh sandboxes, the order alternating: median wall and
+  end state, every notebook's, with the essential AWS calls, bare), in pairs on fresh sandboxes, the order alternating: median wall and
   cpu time (the process and its children; the sandbox server excluded for both) and their ratio.
 - ``steps``: each step's time and AWS calls, on the first run and on a re-run.
 - ``lookups``: the AWS calls and time of step 03's and 04's plan and of 00's status, with
@@ -165,13 +165,16 @@ def bench_headless(args: argparse.Namespace) -> None:
     """Print the headless run against the bare script, median of paired runs on fresh sandboxes."""
     bare = [sys.executable, str(BENCH_DIR / "bare_boto3.py")]
     results: dict[str, list[Timed]] = {"runner": [], "bare": []}
+    runner_steps: list[str] = []
     for index in range(args.pairs + 1):  # the first pair warms the disk cache and bytecode; not counted
         order = ("runner", "bare") if index % 2 == 0 else ("bare", "runner")
         for which in order:
             with fresh_learner(args.checkout) as learner:
                 command = learner.runner_command(learner.home / "runs", args.runner_args) if which == "runner" else bare
                 timed = run_timed(command, learner.environment)
-            require_success(which, timed)
+                require_success(which, timed)
+                if which == "runner":
+                    runner_steps = steps_run(latest_run(learner.home / "runs"))
             if index:
                 results[which].append(timed)
     runner_wall = statistics.median(run.wall for run in results["runner"])
@@ -186,8 +189,20 @@ def bench_headless(args: argparse.Namespace) -> None:
          seconds(bare_wall), seconds(bare_cpu)],
         ["ratio", f"{runner_wall / bare_wall:.1f}x", f"{runner_cpu / bare_cpu:.1f}x"],
     ]))
+    print(f"\nNotebooks covered: runner {', '.join(runner_steps)}; bare script {', '.join(calls.get('covers', []))}"
+          + ("" if covered_alike(runner_steps, calls.get("covers", [])) else " (NOT THE SAME: the ratio compares unlike runs)"))
     print(f"\nEvery pair's wall time: runner {[round(run.wall, 2) for run in results['runner']]}, "
           f"bare {[round(run.wall, 2) for run in results['bare']]}\n")
+
+
+def steps_run(run_dir: Path) -> list[str]:
+    """Return the numbers of the notebooks a run ran (``00``, ``01``, ...), from its summary."""
+    return [step["step"].split("_", 1)[0] for step in json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["steps"]]
+
+
+def covered_alike(runner_steps: list[str], bare_covers: list[str]) -> bool:
+    """Return True when the bare script reaches the end state of every notebook the runner ran, and no more."""
+    return sorted(runner_steps) == sorted(bare_covers)
 
 
 # --------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from IPython.core.displaypub import DisplayPublisher
 from IPython.core.error import StdinNotImplementedError
 from IPython.core.interactiveshell import InteractiveShell
 from papermill.engines import Engine, NotebookExecutionManager, papermill_engines
+from papermill.iorw import papermill_io
 from traitlets.config import Config
 
 ENGINE_NAME = "runbook-in-process"
@@ -41,10 +42,25 @@ ENGINE_NAME = "runbook-in-process"
 SAVE_INTERVAL_SECONDS = 1.0
 """While cells run, the executed notebook is written at most this often (papermill's own engine
 writes it twice per cell: 200 writes a run, each a JSON dump and a schema validation). It is
-always written when the notebook starts and when it ends, failed or not."""
+always written when the notebook starts and when it ends, failed or not. These writes skip
+nbformat's schema check (``write_unchecked``): papermill's own last write of the executed
+notebook checks it, once, as it checks a kernel's."""
 
 NO_STDIN_MESSAGE = "raw_input was called, but this frontend does not support input requests."
 """What ipykernel says when a cell asks for input and the client allows none (papermill never does)."""
+
+
+def new_output(output_type: str, **fields: Any) -> nbformat.NotebookNode:
+    """Return an output as ``nbformat.v4.new_output`` makes it from all its fields, without its
+    schema check of every single output (a kernel's client makes none either): the whole
+    notebook is checked when papermill writes it last."""
+    return nbformat.from_dict({"output_type": output_type, **fields})
+
+
+def write_unchecked(notebook: nbformat.NotebookNode, path: str) -> None:
+    """Write ``notebook`` as papermill's ``write_ipynb`` does, without the schema check first
+    (which only logs what it finds: it never stops a write)."""
+    papermill_io.write(nbformat.v4.writes(notebook), path)
 
 
 class CellOutputs:
@@ -79,7 +95,7 @@ class CellOutputs:
         if last is not None and last.output_type == "stream" and last.name == name:
             last.text += text
         else:
-            self.add(nbformat.v4.new_output("stream", name=name, text=text))
+            self.add(new_output("stream", name=name, text=text))
 
     def display(self, data: dict[str, Any], metadata: dict[str, Any] | None, *, display_id: str = "", update: bool = False) -> None:
         """Add a display (or, with ``update``, replace every earlier display with its id)."""
@@ -87,7 +103,7 @@ class CellOutputs:
             for shown in self.displays.get(display_id, []):
                 shown.data, shown.metadata = json_safe(data), metadata or {}
             return
-        output = nbformat.v4.new_output("display_data", data=json_safe(data), metadata=metadata or {})
+        output = new_output("display_data", data=json_safe(data), metadata=metadata or {})
         if display_id:
             self.displays.setdefault(display_id, []).append(output)
         self.add(output)
@@ -156,7 +172,7 @@ class NotebookDisplayHook(DisplayHook):
     def write_format_data(self, format_dict: dict[str, Any], md_dict: dict[str, Any] | None = None) -> None:
         """Record the formatted value as the cell's ``execute_result``."""
         if self.cell_outputs is not None:
-            self.cell_outputs.add(nbformat.v4.new_output(
+            self.cell_outputs.add(new_output(
                 "execute_result", data=json_safe(format_dict), metadata=md_dict or {},
                 execution_count=self.prompt_count,
             ))
@@ -204,7 +220,7 @@ class NotebookShell(InteractiveShell):
         if self.cell_outputs is None:
             super()._showtraceback(etype, evalue, stb)
             return
-        self.cell_outputs.add(nbformat.v4.new_output(
+        self.cell_outputs.add(new_output(
             "error", ename=str(etype.__name__), evalue=str(evalue), traceback=list(stb),
         ))
 
@@ -283,17 +299,31 @@ def language_info() -> dict[str, Any]:
 
 class SparseSavingManager(NotebookExecutionManager):
     """papermill's execution manager, writing the notebook at most every ``SAVE_INTERVAL_SECONDS``
-    between the first and the last save (which are always made)."""
+    between the first and the last save (which are always made).
+
+    Attributes:
+        papermill_writes_last: The cells ran to their end (or to a cell's error): papermill's
+            ``execute_notebook`` writes the executed notebook next, so ``notebook_complete`` does
+            not write it a moment before. When the engine itself fails, papermill writes nothing
+            and ``notebook_complete``'s write is the record.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.between_cells = False
+        self.papermill_writes_last = False
 
     def save(self, **kwargs: Any) -> None:
-        """Write the notebook, unless a cell's start or end comes too soon after the last write."""
+        """Write the notebook (unchecked: see ``SAVE_INTERVAL_SECONDS``), unless a cell's start or
+        end comes too soon after the last write, or papermill writes it last."""
+        if self.papermill_writes_last:
+            self.last_save_time = self.now()
+            return
         if self.between_cells and (self.now() - self.last_save_time).total_seconds() < SAVE_INTERVAL_SECONDS:
             return
-        super().save(**kwargs)
+        if self.output_path:
+            write_unchecked(self.nb, self.output_path)
+        self.last_save_time = self.now()
 
     def cell_start(self, cell: nbformat.NotebookNode, cell_index: int | None = None, **kwargs: Any) -> None:
         """Mark the cell running (saved only if the last write is old enough)."""
@@ -334,6 +364,7 @@ class InProcessEngine(Engine):
         nb_man.notebook_start()
         try:
             cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            nb_man.papermill_writes_last = output_path is not None
         finally:
             nb_man.cleanup_pbar()
             nb_man.notebook_complete()

@@ -5,9 +5,9 @@
 (the failing one too) and a summary in a timestamped folder, and exits non-zero when a step fails.
 
 Where the platform forks safely (Linux) each notebook runs in-process (``runbook_lib.engine``) in
-a forked copy of this process, which has imported papermill, IPython, pandas and the notebooks'
-modules once, and parsed botocore's data files once: a fresh process per notebook, as a kernel
-is, without a kernel's boot and shutdown. ``--engine kernel`` runs each in a Jupyter kernel.
+a forked copy of this process, which has imported papermill, IPython and the notebooks' modules
+once, and parsed botocore's data files and service models once: a fresh process per notebook, as a
+kernel is, without a kernel's boot and shutdown. ``--engine kernel`` runs each in a Jupyter kernel.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from typing import Any
 
 
 from runbook_lib import errors
-from runbook_lib.warm_up import defer_iri_grammars, prepare_in_process_run, warm_botocore_models
-from runbook_lib.parameters import COMMON_PARAMETERS, load_parameters_file, read_schema, require_valid_parameters
+from runbook_lib.warm_up import collect_garbage_less_often, defer_iri_grammars, prepare_in_process_run, warm_botocore_models
+from runbook_lib.parameters import (
+    COMMON_PARAMETERS, load_parameters_file, read_parameter_specs, read_schema, require_valid_parameters,
+)
 from runbook_lib.errors import InputError, RunbookError
 
 DEFAULT_PARAMETERS = {"target": "sandbox", "apply": True, "simulate_console": True}
@@ -93,10 +95,13 @@ def find_notebooks(folder: Path) -> list[Path]:
 
 
 def parameters_for(notebook: Path, loaded: dict[str, Any], *, apply: bool, summary_file: Path) -> dict[str, Any]:
-    """Return the parameters to inject into ``notebook``: only those its parameters cell declares."""
-    import papermill
+    """Return the parameters to inject into ``notebook``: only those its parameters cell declares.
 
-    declared = set(papermill.inspect_notebook(str(notebook)))
+    The names are read as the parameters file is checked (``read_parameter_specs``: the cell's
+    annotated assignments, by ``ast``), not by ``papermill.inspect_notebook``, which reads and
+    validates the whole notebook again; tests/test_notebooks.py holds papermill to seeing the same.
+    """
+    declared = set(read_parameter_specs(notebook))
     step = notebook.stem
     wanted: dict[str, Any] = {key: loaded[key] for key in COMMON_PARAMETERS if key in loaded}
     per_step = (loaded.get("steps") or {}).get(step) or {}
@@ -177,6 +182,7 @@ def run_notebook_isolated(
     child = os.fork()
     if child == 0:  # pragma: no cover - the child's coverage is the notebook's
         os.close(reader)
+        collect_garbage_less_often()  # a copy that lives a notebook long
         status = 0
         maps: dict[str, dict[str, str]] = json.loads(json.dumps(permission_sets or {}))  # the copy's own
         try:
@@ -337,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         "kernel: each in a Jupyter kernel of its own (papermill's default)",
     )
     args = parser.parse_args(argv)
+    collect_garbage_less_often()  # this process only warms up, forks and waits
     try:
         loaded = load_parameters(args.params, find_notebooks(args.notebooks))
         if loaded.get("target", "sandbox") == "sandbox":

@@ -1,6 +1,7 @@
 """What a headless run pays once, before it forks a copy of itself per notebook: papermill,
-IPython and the notebooks' modules imported, botocore's data files parsed and shared between
-sessions, the IRI grammars nobody uses left unbuilt.
+IPython and the notebooks' modules imported, botocore's data files and the runbook's service
+models parsed and shared between sessions, the known regions listed, the IRI grammars nobody
+uses left unbuilt.
 
 Apart from ``runner`` (which notebooks run, how, and the summary) because none of it changes
 what a run does, only what each forked copy finds already done.
@@ -9,16 +10,43 @@ what a run does, only what each forked copy finds already done.
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
+import json
 import importlib.util
 import sys
 import types
 from pathlib import Path
 from typing import Any
 
-TABLE_MODULES = ("pandas",)
-"""Imported before the forks too: the services catalogue (04) and the audit's spending (08) are
-pandas tables; plans and checks are not (``runbook_lib.tables``)."""
+RUNBOOK_SERVICES = (
+    "sts", "iam", "organizations", "sso-admin", "identitystore", "sso-oidc", "sso",
+    "ce", "budgets", "account", "freetier", "cloudtrail", "accessanalyzer",
+)
+"""The services a whole run with the default parameters calls with the runbook's own credentials
+(every step's report lists them): their models are parsed before the first fork, once, instead
+of in the first copy that calls one and again here for the copies after it. A service not listed
+(step 07's optional hardening, 04's calls as the developer's role) is parsed where it is used, as
+before; ``warm_botocore_models`` still parses here what an earlier step called."""
+SERVICE_MODEL_KINDS = ("service-2", "paginators-1", "endpoint-rule-set-1")
+"""What a botocore client of a service reads (``waiters-2`` only when a waiter is asked for)."""
+
+
+GC_THRESHOLD = 50_000
+"""A headless run's processes collect garbage once every this many new objects, not Python's 700."""
+
+
+def collect_garbage_less_often() -> None:
+    """Raise this process's garbage-collection threshold to ``GC_THRESHOLD`` (the older
+    generations' thresholds kept).
+
+    A headless run's processes are short and allocate in bursts (imports, botocore's models and
+    clients): with Python's threshold of 700 a forked copy ran 10-70 collections per notebook,
+    0.4 s of a run's cpu, to free almost nothing (``gc.freeze`` already keeps the inherited
+    objects out of them). A collection still comes every ``GC_THRESHOLD`` objects, so the memory
+    cycles hold stays bounded, a few MB.
+    """
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def prepare_in_process_run(notebooks: list[Path]) -> None:
@@ -28,15 +56,22 @@ def prepare_in_process_run(notebooks: list[Path]) -> None:
     A forked copy of this process then starts a notebook with them loaded; an import inside an
     ``if`` (the widgets, in JupyterLab only) stays where it is. A module that fails to import is
     left for the notebook to report, as it would under a kernel.
+
+    pandas is not imported here: a headless run with the default parameters imports none (plans,
+    checks and the services catalogue are ``runbook_lib.tables``), and only 08's opt-in spending
+    (``show_spending``) is a pandas frame, so importing it here (0.5 s) would save no copy anything.
     """
     defer_iri_grammars()
+    defer_kernel_client()
     import papermill  # noqa: F401  (the point is the import)
 
     from runbook_lib import engine
 
     engine.warm_up_shell()
     share_botocore_data()
-    for name in [*imported_modules(notebooks), *TABLE_MODULES]:
+    parse_service_models(RUNBOOK_SERVICES)
+    list_known_regions()
+    for name in imported_modules(notebooks):
         try:
             importlib.import_module(name)
         except ImportError:  # not a module (a function imported from one), or missing
@@ -55,19 +90,25 @@ def share_botocore_data() -> None:
     parses botocore's data files again: 0.1 s a session for ``endpoints.json`` alone. The files
     are botocore's installed data, the same for every session; a loader is already shared by all
     the clients of one session, and sharing it between sessions with the same data path changes
-    nothing else (a session with another ``data_path`` gets a loader of its own).
+    nothing else (a session with another ``data_path`` gets a loader of its own). A loader made
+    outside a session (``botocore.loaders.create_loader``, as ``validate.account.known_regions``
+    makes one) is the shared one too.
     """
     import botocore.loaders
     import botocore.session
 
     loaders: dict[str | None, botocore.loaders.Loader] = {}
+    create_loader = getattr(botocore.loaders.create_loader, "unshared", botocore.loaders.create_loader)
 
     def create_shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
         if search_path_string not in loaders:
-            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
+            loaders[search_path_string] = create_loader(search_path_string)
         return loaders[search_path_string]
 
+    create_shared_loader.unshared = create_loader  # type: ignore[attr-defined]  (called twice: no loop)
+
     botocore.session.create_loader = create_shared_loader  # what Session._register_data_loader calls
+    botocore.loaders.create_loader = create_shared_loader  # what validate.account.known_regions calls
     loader = create_shared_loader(None)
     for name in BOTOCORE_DATA:
         loader.load_data_with_path(name)
@@ -75,31 +116,46 @@ def share_botocore_data() -> None:
 
 def warm_botocore_models(reports: list[dict[str, Any]]) -> None:
     """Parse, in this process, the models of the services earlier steps called, so that the next
-    forked copy finds them parsed (``share_botocore_data`` must have run)."""
+    forked copy finds them parsed (``share_botocore_data`` must have run; a model parsed already
+    is not parsed again: the loader keeps what it read)."""
+    parse_service_models(sorted({str(call).split(":")[0] for report in reports for call in report.get("calls", [])}))
+
+
+def parse_service_models(services: tuple[str, ...] | list[str]) -> None:
+    """Parse the models of ``services`` with the shared loader (``share_botocore_data``)."""
     import botocore.exceptions
     import botocore.session
 
     loader = botocore.session.create_loader(None)
-    services = {str(call).split(":")[0] for report in reports for call in report.get("calls", [])}
-    for service in sorted(services):
-        for kind in ("service-2", "paginators-1", "endpoint-rule-set-1"):
+    for service in services:
+        for kind in SERVICE_MODEL_KINDS:
             try:
                 loader.load_service_model(service, kind)
             except botocore.exceptions.DataNotFoundError:
                 continue
 
 
+def list_known_regions() -> None:
+    """List the known regions once, here: every step checks its region against them
+    (``validate.account.known_regions``, cached per process), and each forked copy would list
+    them again (before the loader was shared, parsing ``endpoints.json`` anew: 80 ms a copy)."""
+    from runbook_lib.validate.account import known_regions
+
+    known_regions()
+
+
 def imported_modules(notebooks: list[Path]) -> list[str]:
     """Return the modules the notebooks' code cells import at their top level, in order."""
-    import nbformat
-
     names: dict[str, None] = {}
     for notebook in notebooks:
-        for cell in nbformat.read(notebook, as_version=4).cells:
-            if cell.cell_type != "code":
+        # The JSON alone: nbformat would validate every notebook against its schema first, and
+        # papermill reads (and validates) each again when it runs it.
+        for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
+            if cell.get("cell_type") != "code":
                 continue
+            source = cell.get("source", "")
             try:
-                statements = ast.parse(cell.source).body
+                statements = ast.parse(source if isinstance(source, str) else "".join(source)).body
             except SyntaxError:  # IPython syntax (magics); its imports stay in the notebook
                 continue
             for statement in statements:
@@ -141,3 +197,34 @@ def defer_iri_grammars() -> None:
     stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
     stand_in.__getattr__ = forward  # type: ignore[attr-defined]
     sys.modules["rfc3987_syntax"] = stand_in
+
+
+def defer_kernel_client() -> None:
+    """Make papermill's kernel client (``papermill.clientwrap``: nbclient, jupyter_client, ZeroMQ)
+    load when a notebook first runs in a kernel, not when papermill is imported.
+
+    An in-process run never starts a kernel, and importing the client is 0.1-0.2 s of every
+    headless run. papermill's engines module takes one name from it, ``PapermillNotebookClient``,
+    which it only calls (``NBClientEngine``); the stand-in's name of it imports the real module
+    and calls its class. Nothing changes where papermill is already imported.
+    """
+    if "papermill.engines" in sys.modules or "papermill.clientwrap" in sys.modules:
+        return
+    stand_in = types.ModuleType("papermill.clientwrap", "Imported on first use (runbook_lib.warm_up.defer_kernel_client).")
+
+    def load() -> types.ModuleType:
+        if sys.modules.get("papermill.clientwrap") is stand_in:
+            del sys.modules["papermill.clientwrap"]
+        return importlib.import_module("papermill.clientwrap")
+
+    def papermill_notebook_client(*args: Any, **kwargs: Any) -> Any:
+        return load().PapermillNotebookClient(*args, **kwargs)
+
+    def forward(name: str) -> Any:
+        if name.startswith("__"):  # the import system asks for __path__ and the like: not a use
+            raise AttributeError(name)
+        return getattr(load(), name)
+
+    stand_in.PapermillNotebookClient = papermill_notebook_client  # type: ignore[attr-defined]
+    stand_in.__getattr__ = forward  # type: ignore[attr-defined]
+    sys.modules["papermill.clientwrap"] = stand_in

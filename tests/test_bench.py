@@ -21,13 +21,26 @@ def test_the_bare_script_secures_a_new_account_as_the_runbook_does(sandbox):
     )
     assert finished.returncode == 0, finished.stderr
     made = json.loads(finished.stdout)
-    assert (made["aws_calls"], made["console_steps"]) == (20, 11)
+    assert (made["aws_calls"], made["console_steps"]) == (61, 13)
+    assert made["covers"] == ["00", "01", "02", "03", "04", "05", "06", "07", "08", "99"]
     assert made["arn"].endswith("/ada-developer")
     assert sandbox.state()["root_mfa_enabled"] is True
-    sso_admin = boto3.client("sso-admin", endpoint_url=sandbox.url, region_name="us-east-1",
-                             aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    keys = {"endpoint_url": sandbox.url, "region_name": "us-east-1",
+            "aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
+    sso_admin = boto3.client("sso-admin", **keys)
     instance = sso_admin.list_instances()["Instances"][0]
     assert len(sso_admin.list_permission_sets(InstanceArn=instance["InstanceArn"])["PermissionSets"]) == 2
+    # step 07's end state: the budget with its three alerts, the monitor and its subscription, the contact
+    budgets = boto3.client("budgets", **keys).describe_budgets(AccountId="123456789012")["Budgets"]
+    assert [budget["BudgetName"] for budget in budgets] == ["monthly-cost"]
+    notifications = boto3.client("budgets", **keys).describe_notifications_for_budget(
+        AccountId="123456789012", BudgetName="monthly-cost")["Notifications"]
+    assert len(notifications) == 3
+    ce = boto3.client("ce", **keys)
+    assert [monitor["MonitorName"] for monitor in ce.get_anomaly_monitors()["AnomalyMonitors"]] == ["runbook-aws-services"]
+    assert [found["SubscriptionName"] for found in ce.get_anomaly_subscriptions()["AnomalySubscriptions"]] == ["runbook-daily-anomalies"]
+    contact = boto3.client("account", **keys).get_alternate_contact(AlternateContactType="SECURITY")["AlternateContact"]
+    assert contact["EmailAddress"] == "ada@example.com"
 
 
 def test_the_lookups_section_runs_on_a_small_account():

@@ -146,13 +146,39 @@ def test_a_warm_up_leaves_no_shell_and_this_process_as_it_was(tmp_path):
 
 def test_the_notebook_is_written_at_start_and_end_but_not_twice_per_cell(tmp_path, monkeypatch):
     written: list[str] = []
-    real_write = papermill.engines.write_ipynb
+    real_write, real_unchecked = papermill.engines.write_ipynb, engine.write_unchecked
     monkeypatch.setattr(papermill.engines, "write_ipynb", lambda nb, path: (written.append(path), real_write(nb, path)))
+    monkeypatch.setattr(papermill.execute, "write_ipynb", lambda nb, path: (written.append(path), real_write(nb, path)))
+    monkeypatch.setattr(engine, "write_unchecked", lambda nb, path: (written.append(path), real_unchecked(nb, path)))
     notebook = write_notebook(tmp_path / "in.ipynb", *[f"x = {number}" for number in range(20)])
     ran = execute(notebook, tmp_path / "out.ipynb")
     assert 2 <= len(written) < 10  # papermill's own manager: 2 + 2 per cell = 42
     assert all(cell.metadata.papermill.status == "completed" for cell in ran.cells)
     assert json.loads((tmp_path / "out.ipynb").read_text())["metadata"]["papermill"]["duration"] is not None
+
+
+def test_the_executed_notebook_is_valid_though_outputs_and_saves_skip_the_schema_check(tmp_path):
+    notebook = write_notebook(tmp_path / "in.ipynb", "print('out')", "import sys; print('err', file=sys.stderr)",
+                              "from IPython.display import display, HTML; display(HTML('<b>x</b>'))", "42", "1 / 0")
+    with pytest.raises(papermill.PapermillExecutionError):
+        execute(notebook, tmp_path / "out.ipynb")
+    ran = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    nbformat.validate(ran)  # raises on any output or cell the schema refuses
+    kinds = [output.output_type for outputs in outputs_of(ran) for output in outputs]
+    assert kinds == ["stream", "stream", "display_data", "execute_result", "error"]
+    made = engine.new_output("execute_result", data={"text/plain": "42"}, metadata={}, execution_count=3)
+    assert made == nbformat.v4.new_output("execute_result", data={"text/plain": "42"}, metadata={}, execution_count=3)
+
+
+def test_when_the_engine_itself_fails_its_last_write_is_the_record(tmp_path, monkeypatch):
+    def crash(*_):
+        raise RuntimeError("engine broke")
+
+    monkeypatch.setattr(engine, "run_cell", crash)
+    with pytest.raises(RuntimeError, match="engine broke"):
+        execute(write_notebook(tmp_path / "in.ipynb", "x = 1"), tmp_path / "out.ipynb")
+    written = json.loads((tmp_path / "out.ipynb").read_text())  # papermill writes nothing after an engine error
+    assert written["metadata"]["papermill"]["end_time"] is not None
 
 
 def test_binary_display_data_is_kept_as_base64():

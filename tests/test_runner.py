@@ -6,6 +6,7 @@ process (a forked copy of the runner, in-process; or a kernel, with ``--engine k
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -103,6 +104,9 @@ def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothin
     listings = {step: by_step[step]["calls"].count("sso-admin:ListPermissionSets")
                 for step in ("00_start_here", "03_create_admin_user", "04_create_developer_user")}
     assert listings == {"00_start_here": 0, "03_create_admin_user": 1, "04_create_developer_user": 0}
+    # The warm-up parses every service model a default run calls before the first fork.
+    called = {call.split(":")[0] for report in by_step.values() for call in report["calls"]}
+    assert called <= set(warm_up.RUNBOOK_SERVICES), called - set(warm_up.RUNBOOK_SERVICES)
 
     second, rerun_dir = run_runner(tmp_path / "rerun")
     assert second.returncode == 0, second.stdout + second.stderr
@@ -425,6 +429,15 @@ def test_nothing_one_notebook_does_reaches_the_next(tmp_path):
 
 
 @pytest.mark.skipif(not runner.forks_safely(), reason="the in-process engine needs a platform that forks safely")
+def test_a_notebooks_copy_collects_garbage_less_often_and_this_process_is_left_as_it_was(tmp_path):
+    before = gc.get_threshold()
+    notebooks = write_step_notebooks(tmp_path / "notebooks", f"import gc\nassert gc.get_threshold()[0] == {warm_up.GC_THRESHOLD}")
+    _, outcomes = run_runbook(notebooks_dir=notebooks, output_root=tmp_path / "runs", loaded=load_parameters(None))
+    assert [(outcome.succeeded, outcome.error) for outcome in outcomes] == [(True, "")]
+    assert gc.get_threshold() == before
+
+
+@pytest.mark.skipif(not runner.forks_safely(), reason="the in-process engine needs a platform that forks safely")
 def test_a_notebook_whose_process_dies_fails_its_step_and_the_run_still_ends_with_a_summary(tmp_path):
     notebooks = write_step_notebooks(tmp_path / "notebooks", "print('started')", "import os\nos._exit(3)", "print('never')")
     run_dir, outcomes = run_runbook(notebooks_dir=notebooks, output_root=tmp_path / "runs", loaded=load_parameters(None))
@@ -465,6 +478,24 @@ def test_the_iri_grammars_load_on_first_use_and_still_check_iris():
     )
 
 
+def test_the_kernel_client_loads_when_a_kernel_is_first_used_not_with_papermill():
+    run_python(
+        "import sys\n"
+        "from runbook_lib.warm_up import defer_kernel_client\n"
+        "defer_kernel_client()\n"
+        "import papermill, papermill.engines\n"
+        "assert 'nbclient' not in sys.modules, 'the kernel client was imported with papermill'\n"
+        "try:\n"
+        "    papermill.engines.PapermillNotebookClient(None)\n"
+        "except Exception:\n"
+        "    pass  # no notebook to run: the point is what got imported\n"
+        "assert 'nbclient' in sys.modules, 'the first use did not load the kernel client'\n"
+        "import nbclient\n"
+        "from papermill.clientwrap import PapermillNotebookClient\n"
+        "assert issubclass(PapermillNotebookClient, nbclient.NotebookClient)\n"
+    )
+
+
 def test_botocore_sessions_share_one_loader_per_data_path_and_still_make_clients():
     run_python(
         "import boto3, botocore.session\n"
@@ -475,6 +506,10 @@ def test_botocore_sessions_share_one_loader_per_data_path_and_still_make_clients
         "other = botocore.session.Session()\n"
         "other.set_config_variable('data_path', '/nowhere')\n"
         "assert other.get_component('data_loader') is not one._session.get_component('data_loader')\n"
+        "import botocore.loaders\n"
+        "assert botocore.loaders.create_loader() is one._session.get_component('data_loader')  # known_regions' too\n"
+        "share_botocore_data()  # again: still one loader, no loop\n"
+        "assert botocore.loaders.create_loader() is botocore.session.create_loader()\n"
         "client = two.client('sts', aws_access_key_id='x', aws_secret_access_key='y')\n"
         "assert client.meta.region_name == 'eu-west-1'\n"
     )
