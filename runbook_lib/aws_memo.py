@@ -45,9 +45,17 @@ def is_plain_read(operation: str) -> bool:
     return operation.startswith(READ_PREFIXES)
 
 
+UNASKING_HEADERS = frozenset({"user-agent"})
+"""Headers that say nothing of what is asked (some reads put a parameter in one: the access
+portal's token in ``x-amz-sso_bearer_token``)."""
+
+
 def key_of(model: Any, request: dict[str, Any]) -> str:
-    """Return a key naming one read exactly: service, operation, and the request as sent."""
-    asked = {part: request.get(part) for part in ("method", "url_path", "query_string", "body")}
+    """Return a key naming one read exactly: service, operation, and the request as sent
+    (endpoint, path, query, body, and the headers that carry parameters)."""
+    asked = {part: request.get(part) for part in ("method", "url", "url_path", "query_string", "body")}
+    asked["headers"] = {name: value for name, value in dict(request.get("headers") or {}).items()
+                        if name.lower() not in UNASKING_HEADERS}
     return json.dumps([model.service_model.service_name, model.name, asked], sort_keys=True, default=str)
 
 

@@ -111,3 +111,20 @@ def test_an_answer_botocore_decodes_after_the_call_is_decoded_once_in_each_copy(
         documents = [iam.get_role(RoleName="memo-role")["Role"]["AssumeRolePolicyDocument"] for _ in range(2)]
     assert documents == [{"Version": "2012-10-17", "Statement": []}] * 2
     assert sent(ctx) == ["iam:CreateRole", "iam:GetRole"]
+
+
+def test_a_parameter_sent_in_a_header_tells_two_reads_apart():
+    """The access portal's reads carry the person's token in a header: another token, another read."""
+    from types import SimpleNamespace
+
+    from runbook_lib.aws_memo import key_of
+
+    model = SimpleNamespace(name="ListAccountRoles", service_model=SimpleNamespace(service_name="sso"))
+
+    def request(token: str, agent: str) -> dict:
+        return {"method": "GET", "url": "https://portal.sso.us-east-1.amazonaws.com/assignment/roles",
+                "url_path": "/assignment/roles", "query_string": {"account_id": "123456789012"}, "body": b"",
+                "headers": {"x-amz-sso_bearer_token": token, "User-Agent": agent}}
+
+    assert key_of(model, request("one", "a")) == key_of(model, request("one", "b"))
+    assert key_of(model, request("one", "a")) != key_of(model, request("two", "a"))
