@@ -71,6 +71,7 @@ class ReadMemo:
     answers: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
     held: bool = False
     _depth: int = 0
+    _paused: int = 0
 
     def attach(self, session: Any) -> None:
         """Answer this session's clients' reads from the memo (call before any client is made)."""
@@ -95,12 +96,13 @@ class ReadMemo:
     @contextmanager
     def paused(self) -> Iterator[None]:
         """Send every read inside this block, even within a scope: for a wait that polls AWS
-        until the account changes (asked again, the memo would answer the same forever)."""
-        depth, self._depth = self._depth, 0
+        until the account changes (asked again, the memo would answer the same forever). A
+        step's read called by the wait opens its scope inside the pause, and is paused too."""
+        self._paused += 1
         try:
             yield
         finally:
-            self._depth = depth
+            self._paused -= 1
 
     def hold(self) -> None:
         """Keep the answers from one scope to the next, until a write or ``forget``.
@@ -113,6 +115,11 @@ class ReadMemo:
         """
         self.held = True
 
+    @property
+    def answering(self) -> bool:
+        """True inside a scope that is not paused: reads are answered and kept."""
+        return bool(self._depth) and not self._paused
+
     def forget(self) -> None:
         """Drop every answer: the account may have changed."""
         self.answers.clear()
@@ -122,7 +129,7 @@ class ReadMemo:
         if not is_plain_read(model.name):
             self.forget()
             return None
-        if not self._depth or model.has_streaming_output:
+        if not self.answering or model.has_streaming_output:
             return None
         key = context[KEY_OF_CALL] = key_of(model, params)
         known = self.answers.get(key)
@@ -134,7 +141,7 @@ class ReadMemo:
     def remember(self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         """Handle botocore's ``after-call``: keep a successful answer to a read made in a scope."""
         key = context.get(KEY_OF_CALL)
-        if key is None or not self._depth or not is_lasting(http_response.status_code, parsed):
+        if key is None or not self.answering or not is_lasting(http_response.status_code, parsed):
             return
         self.answers.setdefault(key, (http_response, copy.deepcopy(parsed)))
 

@@ -128,3 +128,20 @@ def test_a_parameter_sent_in_a_header_tells_two_reads_apart():
 
     assert key_of(model, request("one", "a")) == key_of(model, request("one", "b"))
     assert key_of(model, request("one", "a")) != key_of(model, request("two", "a"))
+
+
+def test_a_wait_paused_inside_a_scope_sends_every_read_even_through_a_steps_read(ctx):
+    """A wait polls a step's read (02 waits for the instance through ``read_instance``): the
+    read's own scope, opened inside the pause, must not answer from the memo."""
+    @reads_once
+    def read_summary(context):
+        return context.client("iam").get_account_summary()
+
+    ctx.reads.hold()
+    with ctx.reads.scope():
+        read_summary(ctx)
+        with ctx.reads.paused():
+            read_summary(ctx)
+            read_summary(ctx)
+        read_summary(ctx)  # after the pause, answered again
+    assert sent(ctx) == ["iam:GetAccountSummary"] * 3

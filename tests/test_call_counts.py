@@ -11,13 +11,13 @@ from __future__ import annotations
 from test_runner import STEPS, read_summary, run_runner
 
 FIRST_RUN_CALLS = {
-    "00_start_here": 13, "01_secure_root_user": 5, "02_enable_identity_center": 9,
+    "00_start_here": 13, "01_secure_root_user": 5, "02_enable_identity_center": 8,
     "03_create_admin_user": 20, "04_create_developer_user": 23, "05_configure_aws_cli": 2,
     "06_verify_developer_access": 6, "07_set_guardrails": 19, "08_audit_account": 29, "99_teardown": 23,
 }
 """On a brand-new sandbox; before issue 11: 17, 5, 9, 20, 23, 2, 6, 19, 29, 45."""
 RERUN_CALLS = {
-    "00_start_here": 28, "01_secure_root_user": 3, "02_enable_identity_center": 4,
+    "00_start_here": 28, "01_secure_root_user": 3, "02_enable_identity_center": 3,
     "03_create_admin_user": 13, "04_create_developer_user": 14, "05_configure_aws_cli": 2,
     "06_verify_developer_access": 4, "07_set_guardrails": 10, "08_audit_account": 29, "99_teardown": 23,
 }

@@ -119,6 +119,7 @@ def read_organization(ctx: AwsContext) -> Organization | None:
 
 
 @translating_aws_errors
+@reads_once
 def read_instance(ctx: AwsContext) -> IdentityCenterInstance | None:
     """Return the Identity Center instance in the context's region, or None.
 
