@@ -17,12 +17,12 @@ import botocore.credentials
 import botocore.exceptions
 import botocore.session
 
+from runbook_lib.aws_memo import READ_PREFIXES, ReadMemo
 from runbook_lib.errors import AccessDeniedError, AwsCallError, RunbookError, ThrottledError
 
 RETRY_CONFIG = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 5})
 """botocore's standard retry mode: backs off on throttling and transient errors."""
 
-READ_PREFIXES = ("Get", "List", "Describe", "Search", "Lookup", "Simulate")
 NON_MUTATING_OPERATIONS = frozenset({
     # Asks IAM to build a report of what exists; changes no resource or setting.
     "GenerateCredentialReport",
@@ -118,6 +118,8 @@ class AwsContext:
             the create applier and dropped when an ARN from it turns out missing. An instance
             absent here has not been listed yet. In a headless run, shared by the run's steps
             (``carry_permission_sets``).
+        reads: The answers to reads, asked once per phase (``aws_memo``); ahead of the
+            recorder, so a read answered from it is not counted.
     """
 
     session: boto3.Session
@@ -126,9 +128,11 @@ class AwsContext:
     recorder: CallRecorder = field(default_factory=CallRecorder)
     target: str = "sandbox"
     permission_set_arns: dict[str, dict[str, str]] = field(default_factory=run_permission_sets, repr=False)
+    reads: ReadMemo = field(default_factory=ReadMemo, repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self.reads.attach(self.session)
         self.recorder.attach(self.session)
 
     @property

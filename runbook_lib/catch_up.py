@@ -288,6 +288,7 @@ def catch_up_sandbox(
         run.stop_for_decisions()  # a conflict (someone else's user of that name) is the person's to decide
         result.steps.append(StepCaughtUp(step, tuple(run.report.applied)))
         steps.changed = steps.changed or bool(run.report.applied)
+    ctx.reads.forget()  # the steps changed the sandbox, some of it by its own hand (console steps, sign-ins)
     result.seconds = clock() - started
     return result
 
@@ -323,6 +324,7 @@ def reset_sandbox(ctx: AwsContext) -> str:
             "Only the sandbox can be reset; a real account is never reset by the runbook.",
             advice="To remove what the runbook made in a real account, use 99_teardown.",
         )
+    ctx.reads.forget()  # the account they were read from is gone
     removed = SandboxClient(ctx.endpoint_url).reset()
     listed = "".join(f"\n  {path}" for path in removed)
     return f"The sandbox is a brand-new account again; removed what named the old one:{listed}" if removed else (

@@ -99,7 +99,12 @@ class NotebookStep:
 
     @property
     def sandbox(self) -> Any:
-        """The sandbox's client, or None on a real account."""
+        """The sandbox's client, or None on a real account.
+
+        The notebook may change the account through it (reset it), behind the context's back,
+        so the reads the context remembers are forgotten when it is handed out.
+        """
+        self.run.ctx.reads.forget()
         return self.run.sandbox
 
     def show_plan(self, plan: Plan, *, replan: Callable[[], Plan] | None = None) -> Plan:
@@ -410,6 +415,8 @@ def begin_step(
         headless=headless, apply=apply, simulate_console=simulate_console, summary_file=summary_file,
         runs_without_aws=runs_without_aws,
     )
+    if headless:  # papermill runs the cells straight through: nobody acts between a plan and its verify
+        run.ctx.reads.hold()  # so a verify after a plan that changed nothing reuses its reads (``ReadMemo.hold``)
     if run.caller is None:
         display("No AWS access yet (target 'none'): the runbook has no credentials, so this step does only what needs none.")
     else:

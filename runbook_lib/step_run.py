@@ -152,11 +152,14 @@ class StepRun:
             What this call applied, one sentence a change.
         """
         applied: list[str] = []
+        self.ctx.reads.forget()  # what was read before an apply is not to be trusted after it
         if plan.api_changes and apply_api is not None:
             applied += apply_api()
         console = self.sandbox if play_console else None
         played, pending = apply_console_changes(plan, console=console, region=self.region)
         applied += played
+        if played:
+            self.ctx.reads.forget()  # the sandbox changed the account, not a call of the context
         self.report.applied.extend(applied)
         self.report.pending_console_steps = pending
         return applied
@@ -174,6 +177,7 @@ class StepRun:
                 advice="On a real account, follow the guide in the plan's details in the AWS console.",
             )
         done = "sandbox played the console step: " + player.play_console_step(step, region=self.region, user=user)
+        self.ctx.reads.forget()  # the sandbox changed the account, not a call of the context
         self.report.applied.append(done)
         if step in self.report.pending_console_steps:
             self.report.pending_console_steps.remove(step)

@@ -15,10 +15,12 @@ from runbook_lib.audit.collect_hardening import collect_hardening
 from runbook_lib.audit.collect_identity import collect_identity
 from runbook_lib.audit.facts import AccountFacts
 from runbook_lib.aws import AwsContext, translating_aws_errors
+from runbook_lib.aws_memo import reads_once
 from runbook_lib.waiting import Sleep
 
 
 @translating_aws_errors
+@reads_once
 def collect_account(
     ctx: AwsContext,
     account_id: str,

@@ -22,6 +22,7 @@ from runbook_lib.audit.facts import (
     CostFacts,
 )
 from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
+from runbook_lib.aws_memo import reads_once
 
 SECURITY = "SECURITY"
 
@@ -154,6 +155,7 @@ def collect_account_plan(ctx: AwsContext) -> AccountPlanFacts:
 
 
 @translating_aws_errors
+@reads_once
 def collect_costs(ctx: AwsContext, account_id: str) -> CostFacts:
     """Return budgets, anomaly detection, the security contact and the plan.
 

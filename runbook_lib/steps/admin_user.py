@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from runbook_lib import validate
 from runbook_lib.aws import AwsContext, translating_aws_errors
+from runbook_lib.aws_memo import reads_once
 from runbook_lib.catalogue import ADMINISTRATOR_ACCESS_ARN, OUT_OF_SCOPE_ACTION
 from runbook_lib.checks import Verification, verification_of
 from runbook_lib.steps import access, checklist, least_privilege
@@ -52,6 +53,7 @@ def build_admin_spec(
 
 
 @translating_aws_errors
+@reads_once
 def verify_admin(
     ctx: AwsContext,
     instance: IdentityCenterInstance,

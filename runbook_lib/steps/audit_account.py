@@ -16,6 +16,7 @@ from runbook_lib.audit.facts import AccountFacts
 from runbook_lib.audit.judge import ROOT_RECENT_DAYS, AuditDesign
 from runbook_lib.audit.verdict import chosen_hardening, judge_account
 from runbook_lib.aws import AwsContext, translating_aws_errors
+from runbook_lib.aws_memo import reads_once
 from runbook_lib.checks import Check, Verification
 from runbook_lib.errors import InputError
 from runbook_lib.ledger import Ledger
@@ -56,6 +57,7 @@ def validate_spending_months(months: object) -> int:
 
 
 @translating_aws_errors
+@reads_once
 def audit_account(
     ctx: AwsContext,
     account_id: str,

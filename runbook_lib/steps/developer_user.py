@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from runbook_lib import catalogue, validate
 from runbook_lib.aws import AwsContext, translating_aws_errors
+from runbook_lib.aws_memo import reads_once
 from runbook_lib.checks import Verification, verification_of
 from runbook_lib.errors import InputError
 from runbook_lib.steps import access, checklist, least_privilege
@@ -102,6 +103,7 @@ def sandbox_call_probes(
 
 
 @translating_aws_errors
+@reads_once
 def verify_developer(
     ctx: AwsContext,
     instance: IdentityCenterInstance,

@@ -21,6 +21,7 @@ from typing import Any
 import botocore.exceptions
 
 from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
+from runbook_lib.aws_memo import reads_once, reads_paused
 from runbook_lib.checks import FAIL, PASS, Check, Verification
 from runbook_lib.errors import (
     IdentityCenterInOtherRegionError,
@@ -118,6 +119,7 @@ def read_organization(ctx: AwsContext) -> Organization | None:
 
 
 @translating_aws_errors
+@reads_once
 def read_instance(ctx: AwsContext) -> IdentityCenterInstance | None:
     """Return the Identity Center instance in the context's region, or None.
 
@@ -208,6 +210,7 @@ def instance_not_ready(instance: IdentityCenterInstance, region: str) -> Prerequ
 
 
 @translating_aws_errors
+@reads_once
 def require_instance(ctx: AwsContext) -> IdentityCenterInstance:
     """Return the ``ACTIVE`` Identity Center instance that later steps (users, permission sets)
     work in.
@@ -235,6 +238,7 @@ def require_instance(ctx: AwsContext) -> IdentityCenterInstance:
 
 
 @translating_aws_errors
+@reads_once
 def read_identity_center_state(ctx: AwsContext, account_id: str) -> IdentityCenterState:
     """Read the organization and the instance (and, with none here, one in another region).
 
@@ -371,13 +375,14 @@ def wait_for_instance(
         RunbookError: when the instance failed to be created or is being deleted (waiting
             longer would not help).
     """
-    instance = poll_until(
-        lambda: read_instance(ctx),
-        lambda found: found is not None and instance_not_ready(found, ctx.region) is None,
-        timeout_seconds=timeout_seconds, interval_seconds=interval_seconds, sleep=sleep, clock=clock,
-        what="IAM Identity Center to show the instance", progress=progress,
-        describe_pending=lambda found: "no instance yet" if found is None else f"its status is {found.status}",
-    )
+    with reads_paused(ctx):  # each try must see the account as it is now
+        instance = poll_until(
+            lambda: read_instance(ctx),
+            lambda found: found is not None and instance_not_ready(found, ctx.region) is None,
+            timeout_seconds=timeout_seconds, interval_seconds=interval_seconds, sleep=sleep, clock=clock,
+            what="IAM Identity Center to show the instance", progress=progress,
+            describe_pending=lambda found: "no instance yet" if found is None else f"its status is {found.status}",
+        )
     return instance if instance is not None and instance_not_ready(instance, ctx.region) is None else None
 
 

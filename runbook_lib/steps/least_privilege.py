@@ -26,6 +26,7 @@ import botocore.config
 import botocore.exceptions
 
 from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
+from runbook_lib.aws_memo import reads_paused
 from runbook_lib.checks import FAIL, PASS, Check
 from runbook_lib.errors import RunbookError
 from runbook_lib.sandbox.client import SandboxClient
@@ -215,11 +216,12 @@ def check_role_permissions(
     def still_missing(checks: list[Check]) -> str:
         return next((check.detail for check in checks if check.status == FAIL), "")
 
-    checks = poll_until(
-        judge, settled, timeout_seconds=wait.timeout_seconds, interval_seconds=wait.interval_seconds,
-        sleep=wait.sleep, clock=wait.clock, what=f"IAM to show the role of {permission_set_name} and its policies",
-        progress=wait.progress, describe_pending=still_missing,
-    )
+    with reads_paused(ctx):  # each try must see IAM as it is now
+        checks = poll_until(
+            judge, settled, timeout_seconds=wait.timeout_seconds, interval_seconds=wait.interval_seconds,
+            sleep=wait.sleep, clock=wait.clock, what=f"IAM to show the role of {permission_set_name} and its policies",
+            progress=wait.progress, describe_pending=still_missing,
+        )
     waited = f" Still so after waiting {wait.timeout_seconds:.0f} s for IAM."
     return [dataclasses.replace(check, detail=check.detail + waited) if check.status == FAIL else check for check in checks]
 

@@ -16,6 +16,7 @@ from typing import Any
 import botocore.exceptions
 
 from runbook_lib.aws import AwsContext, error_code, translating_aws_errors
+from runbook_lib.aws_memo import reads_once
 from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
 from runbook_lib.plan import CONSOLE, Change, Plan
 from runbook_lib import addresses
@@ -70,6 +71,7 @@ class RootState:
 
 
 @translating_aws_errors
+@reads_once
 def read_root_state(ctx: AwsContext, caller: CallerIdentity) -> RootState:
     """Read root's MFA and access-key state from the account summary and the credential report.
 

@@ -16,6 +16,7 @@ from runbook_lib.audit.collect_costs import collect_costs
 from runbook_lib.audit.judge_guardrails import judge_anomaly_alerts, judge_budget_alerts, judge_security_contact
 from runbook_lib.audit.report import audits_folder
 from runbook_lib.aws import AwsContext, translating_aws_errors
+from runbook_lib.aws_memo import reads_once
 from runbook_lib.catalogue import ADMINISTRATOR_ACCESS_ARN
 from runbook_lib.checks import FAIL, PASS, WARN, Check, Verification
 from runbook_lib.errors import AwsCallError, PrerequisiteMissingError, RunbookError
@@ -258,6 +259,7 @@ STEPS = (
 
 
 @translating_aws_errors
+@reads_once
 def read_step_statuses(ctx: AwsContext, caller: CallerIdentity) -> list[StepStatus]:
     """Return each step's status, judged from live state (reads only).
 

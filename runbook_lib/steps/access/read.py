@@ -12,6 +12,7 @@ from __future__ import annotations
 import botocore.exceptions
 
 from runbook_lib.aws import AwsContext, error_code, paginate, translating_aws_errors
+from runbook_lib.aws_memo import reads_once
 from runbook_lib.errors import AwsCallError, RunbookError
 from runbook_lib.steps.access.specs import AccessSpec, AccessState, PermissionSetState, UserState, reference_path
 from runbook_lib.steps.identity_center import IdentityCenterInstance
@@ -67,6 +68,7 @@ def find_users_with_suffix(ctx: AwsContext, identity_store_id: str, suffix: str)
 
 
 @translating_aws_errors
+@reads_once
 def find_users_with_access(
     ctx: AwsContext, instance: IdentityCenterInstance, account_id: str, suffix: str
 ) -> list[UserState]:
@@ -329,6 +331,7 @@ def read_named_permission_set(ctx: AwsContext, instance_arn: str, name: str, acc
 
 
 @translating_aws_errors
+@reads_once
 def read_access_state(
     ctx: AwsContext, instance: IdentityCenterInstance, account_id: str, spec: AccessSpec
 ) -> AccessState:

@@ -13,6 +13,7 @@ from runbook_lib.audit.collect_costs import collect_costs
 from runbook_lib.audit.collect_hardening import collect_hardening
 from runbook_lib.audit.facts import CostFacts, HardeningFacts
 from runbook_lib.aws import AwsContext, translating_aws_errors
+from runbook_lib.aws_memo import reads_once
 from runbook_lib.ledger import Ledger
 from runbook_lib.steps.guardrails.specs import GuardrailsSpec
 
@@ -34,6 +35,7 @@ class GuardrailsState:
 
 
 @translating_aws_errors
+@reads_once
 def read_guardrails_state(ctx: AwsContext, account_id: str, spec: GuardrailsSpec, ledger: Ledger) -> GuardrailsState:
     """Read budgets, anomaly detection, the security contact, the plan, the chosen hardening.
 

@@ -4,6 +4,7 @@ guardrails and hardening, and what stays."""
 from __future__ import annotations
 
 from runbook_lib.aws import AwsContext, translating_aws_errors
+from runbook_lib.aws_memo import reads_once
 from runbook_lib.ledger import Ledger
 from runbook_lib.plan import Plan
 from runbook_lib.steps.identity_center import read_instance
@@ -14,6 +15,7 @@ from runbook_lib.target import CallerIdentity
 
 
 @translating_aws_errors
+@reads_once
 def read_teardown_inventory(
     ctx: AwsContext, account_id: str, ledger: Ledger, caller: CallerIdentity | None, *, admin_user_name: str = "Admin",
 ) -> TeardownInventory:

@@ -1,0 +1,147 @@
+"""The memo of reads: inside a scope a read is sent once; a write, or leaving the scope, forgets."""
+
+from __future__ import annotations
+
+import botocore.exceptions
+import pytest
+
+from runbook_lib.aws_memo import reads_once
+
+
+def sent(ctx) -> list[str]:
+    return [str(call) for call in ctx.recorder.calls]
+
+
+def test_a_read_asked_twice_in_a_scope_is_sent_once_and_answers_the_same(ctx):
+    iam = ctx.client("iam")
+    with ctx.reads.scope():
+        first = iam.get_account_summary()["SummaryMap"]
+        first["AccountMFAEnabled"] = "changed by the caller"  # the memo keeps its own copy
+        second = iam.get_account_summary()["SummaryMap"]
+    assert sent(ctx) == ["iam:GetAccountSummary"]
+    assert second["AccountMFAEnabled"] != "changed by the caller"
+
+
+def test_reads_of_other_things_are_each_sent(ctx):
+    iam = ctx.client("iam")
+    with ctx.reads.scope():
+        iam.list_roles(PathPrefix="/a/")
+        iam.list_roles(PathPrefix="/b/")
+        iam.list_roles(PathPrefix="/a/")
+    assert sent(ctx) == ["iam:ListRoles", "iam:ListRoles"]
+
+
+def test_a_write_forgets_what_was_read_so_the_next_read_sees_it(ctx):
+    iam = ctx.client("iam")
+    with ctx.reads.scope():
+        assert iam.list_users()["Users"] == []
+        iam.create_user(UserName="someone")
+        assert [user["UserName"] for user in iam.list_users()["Users"]] == ["someone"]
+    assert sent(ctx) == ["iam:ListUsers", "iam:CreateUser", "iam:ListUsers"]
+
+
+def test_outside_a_scope_every_read_is_sent_so_a_wait_sees_the_account_now(ctx):
+    iam = ctx.client("iam")
+    with ctx.reads.scope():
+        iam.get_account_summary()
+    iam.get_account_summary()
+    iam.get_account_summary()
+    assert sent(ctx) == ["iam:GetAccountSummary"] * 3
+
+
+def test_leaving_the_outermost_scope_forgets_unless_held(ctx):
+    iam = ctx.client("iam")
+    with ctx.reads.scope():
+        with ctx.reads.scope():
+            iam.get_account_summary()
+        iam.get_account_summary()  # the inner scope's answer still holds in the outer one
+    with ctx.reads.scope():
+        iam.get_account_summary()
+    assert sent(ctx) == ["iam:GetAccountSummary"] * 2
+
+    ctx.reads.hold()  # a headless run: the verify may reuse the plan's reads
+    with ctx.reads.scope():
+        iam.list_users()
+    with ctx.reads.scope():
+        iam.list_users()
+    ctx.reads.forget()  # a console step played: the account changed behind the context
+    with ctx.reads.scope():
+        iam.list_users()
+    assert sent(ctx)[2:] == ["iam:ListUsers"] * 2
+
+
+def test_an_answer_that_a_thing_is_absent_is_kept_and_other_errors_are_asked_again(ctx):
+    iam = ctx.client("iam")
+    with ctx.reads.scope():
+        for _ in range(2):
+            with pytest.raises(botocore.exceptions.ClientError, match="NoSuchEntity"):
+                iam.get_user(UserName="nobody")
+        for _ in range(2):  # not ready yet: asked again, as the credential report's wait needs
+            with pytest.raises(botocore.exceptions.ClientError, match="ReportNotPresent"):
+                iam.get_credential_report()
+    assert sent(ctx) == ["iam:GetUser", "iam:GetCredentialReport", "iam:GetCredentialReport"]
+
+
+def test_generating_the_credential_report_forgets_though_it_counts_as_no_change(ctx):
+    iam = ctx.client("iam")
+    with ctx.reads.scope():
+        iam.get_account_summary()
+        iam.generate_credential_report()
+        iam.get_account_summary()
+    assert sent(ctx) == ["iam:GetAccountSummary", "iam:GenerateCredentialReport", "iam:GetAccountSummary"]
+
+
+def test_reads_once_makes_a_steps_read_one_scope(ctx):
+    @reads_once
+    def read_twice(context):
+        return [context.client("iam").get_account_summary() for _ in range(2)]
+
+    read_twice(ctx)
+    read_twice(ctx)
+    assert sent(ctx) == ["iam:GetAccountSummary"] * 2
+
+
+def test_an_answer_botocore_decodes_after_the_call_is_decoded_once_in_each_copy(ctx):
+    """botocore's after-call handlers decode IAM's policy documents in place: the memo keeps the
+    answer as it came, so the copy it gives out is decoded like a fresh one."""
+    iam = ctx.client("iam")
+    trust = '{"Version": "2012-10-17", "Statement": []}'
+    iam.create_role(RoleName="memo-role", AssumeRolePolicyDocument=trust)
+    with ctx.reads.scope():
+        documents = [iam.get_role(RoleName="memo-role")["Role"]["AssumeRolePolicyDocument"] for _ in range(2)]
+    assert documents == [{"Version": "2012-10-17", "Statement": []}] * 2
+    assert sent(ctx) == ["iam:CreateRole", "iam:GetRole"]
+
+
+def test_a_parameter_sent_in_a_header_tells_two_reads_apart():
+    """The access portal's reads carry the person's token in a header: another token, another read."""
+    from types import SimpleNamespace
+
+    from runbook_lib.aws_memo import key_of
+
+    model = SimpleNamespace(name="ListAccountRoles", service_model=SimpleNamespace(service_name="sso"))
+
+    def request(token: str, agent: str) -> dict:
+        return {"method": "GET", "url": "https://portal.sso.us-east-1.amazonaws.com/assignment/roles",
+                "url_path": "/assignment/roles", "query_string": {"account_id": "123456789012"}, "body": b"",
+                "headers": {"x-amz-sso_bearer_token": token, "User-Agent": agent}}
+
+    assert key_of(model, request("one", "a")) == key_of(model, request("one", "b"))
+    assert key_of(model, request("one", "a")) != key_of(model, request("two", "a"))
+
+
+def test_a_wait_paused_inside_a_scope_sends_every_read_even_through_a_steps_read(ctx):
+    """A wait polls a step's read (02 waits for the instance through ``read_instance``): the
+    read's own scope, opened inside the pause, must not answer from the memo."""
+    @reads_once
+    def read_summary(context):
+        return context.client("iam").get_account_summary()
+
+    ctx.reads.hold()
+    with ctx.reads.scope():
+        read_summary(ctx)
+        with ctx.reads.paused():
+            read_summary(ctx)
+            read_summary(ctx)
+        read_summary(ctx)  # after the pause, answered again
+    assert sent(ctx) == ["iam:GetAccountSummary"] * 3
