@@ -109,7 +109,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 @functools.cache
 def shares_state_between_tests(test_file: Path) -> bool:
     """Return True for a notebook (its cells) and a Python test file declaring a shared fixture."""
-    if test_file.suffix != ".py":
+    if test_file.suffix != ".py" or not test_file.is_file():  # not a file of Python tests: as before
         return True
     source = test_file.read_text(encoding="utf-8")
     return any(scope in source for scope in SHARED_FIXTURE_SCOPES)
