@@ -29,8 +29,9 @@ plan: $(STAMP)
 	$(BIN)/python -m runbook_lib.runner --params $(PARAMS) --plan-only
 
 ## Every test: library, notebooks (nbval against the seeded sandbox), headless end to end.
-## In parallel (pytest-xdist): one worker per core, each with its own sandbox and home; a file's
-## tests (a notebook's cells) stay on one worker, the browser tests spread (tests/conftest.py).
+## In parallel (pytest-xdist): one worker per core, each with its own sandbox and home; a notebook's
+## cells and a file with a module-scoped fixture stay on one worker, every other test spreads
+## (tests/conftest.py).
 ## TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= auto
 test: $(STAMP) chromium

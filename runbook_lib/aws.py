@@ -140,13 +140,20 @@ class AwsContext:
         """Return True when the runbook acts on the local sandbox, not a real account."""
         return self.target == "sandbox"
 
-    def client(self, service: str) -> Any:
-        """Return the (cached) client for ``service``, with standard retries and the endpoint."""
-        if service not in self._clients:
-            self._clients[service] = self.session.client(
-                service, region_name=self.region, endpoint_url=self.endpoint_url, config=RETRY_CONFIG
+    def client(self, service: str, region: str | None = None) -> Any:
+        """Return the (cached) client for ``service``, with standard retries and the endpoint.
+
+        Args:
+            region: Another region than the context's (the audit reads EBS encryption in every
+                region, several times a step): cached per service and region, as botocore
+                builds a client's class anew each time (0.03 s for EC2's 600 operations).
+        """
+        key = service if region in (None, self.region) else f"{service}@{region}"
+        if key not in self._clients:
+            self._clients[key] = self.session.client(
+                service, region_name=region or self.region, endpoint_url=self.endpoint_url, config=RETRY_CONFIG
             )
-        return self._clients[service]
+        return self._clients[key]
 
 
 def sandbox_context(endpoint_url: str, region: str) -> AwsContext:

@@ -13,6 +13,8 @@ plain Python objects here and nowhere else:
 - sso-admin keeps AWS's rules that moto lacks: one permission set per name, and AWS managed
   policies of any path (``job-function/``...) attachable (``aws_rules``);
 - ``iam:SimulatePrincipalPolicy``, which moto lacks, is answered (``simulator``);
+- EC2 starts without moto's bundled public AMIs (``skip_moto_default_amis``): the runbook reads
+  none, and loading them cost about 10 s after every reset;
 - ``sso-oidc`` (the device authorization sign-in, ``oidc``) and the SSO portal API (``sso``,
   ``portal``), which moto lacks entirely, are answered at the sandbox's URL, as boto3 calls them
   with ``AWS_ENDPOINT_URL``;
@@ -405,6 +407,21 @@ def remember_moto_modules() -> None:
     moto.backends.list_of_moto_modules = lambda: iter(modules)
 
 
+def skip_moto_default_amis() -> None:
+    """Make moto's EC2 backends start without the public AMIs it bundles.
+
+    moto loads about 1,300 Amazon AMIs, each with a volume and a snapshot whose ids it draws from
+    its seeded random stream, into a region's EC2 backend when the region is first called; after
+    every reset, then, the audit and step 07 (EBS encryption by default, read or set in all 34
+    regions) paid 0.3 to 1.2 s a region, about 10 s a run. Nothing in the runbook reads an image,
+    a volume or a snapshot (its EC2 calls are ``DescribeRegions`` and the EBS encryption default),
+    so the sandbox's ``DescribeImages`` lists none where AWS lists the public ones. Ids drawn after
+    a region's first EC2 call differ from before this change, and are as repeatable from a seed.
+    moto reads the setting whenever a backend is made.
+    """
+    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+
+
 def build_app() -> SandboxApp:
     """Adjust moto to a brand-new account and return the sandbox's WSGI app; call once a process."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -415,6 +432,7 @@ def build_app() -> SandboxApp:
         return create_backend_app(service)
 
     remember_moto_modules()
+    skip_moto_default_amis()
     patch_moto_for_new_accounts()
     enforce_aws_rules()
     remove_reserved_roles_on_deletion()  # a teardown leaves no AWSReservedSSO_* role, as on AWS

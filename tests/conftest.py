@@ -7,14 +7,16 @@ endpoint at the sandbox, so a test that takes the real-account path (a profile) 
 the sandbox and can never reach AWS.
 
 Under pytest-xdist (``make test`` runs ``-n auto --dist loadfile``) every worker is a process of
-its own that imports this module: each gets its own home and its own sandbox. A test file (so
-every cell of one nbval notebook, in order) stays on one worker; the browser tests, each on a page
-of its own, spread over the workers (each worker starts its own JupyterLab). The controller,
-which runs no test, starts no sandbox.
+its own that imports this module: each gets its own home and its own sandbox. An nbval notebook
+(every cell, in order) and a test file with a module-scoped fixture stay on one worker; every
+other test, the browser tests too (each worker starts its own JupyterLab), goes to whichever
+worker is free (``pytest_xdist_make_scheduler``). The controller, which runs no test, starts no
+sandbox.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -30,7 +32,14 @@ from runbook_lib.aws import AwsContext, sandbox_context  # noqa: E402
 from runbook_lib.progress import use_progress  # noqa: E402
 from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, SandboxClient, SandboxProcess, start_sandbox  # noqa: E402
 from sandbox_seeds import SEED, prepare_account_for  # noqa: E402
+from runbook_lib.warm_up import share_botocore_data  # noqa: E402
 
+# Every test makes a boto3 session of its own (``ctx``), and each new session would parse botocore's
+# data files and every service model it makes a client for again: about 0.25 s a client, most of a
+# sandbox test's time. One loader for the whole process, as the headless runner has
+# (``runbook_lib.warm_up``), parses each file once; the data is botocore's installed files, the same
+# for every session, so no test sees anything else.
+share_botocore_data()
 
 
 _session: dict[str, object] = {}
@@ -62,12 +71,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 BROWSER_TESTS = "tests/browser/"
 """Where the browser tests are: the longest, each on a page of its own."""
 
+SHARED_FIXTURE_SCOPES = ('scope="module"', "scope='module'", 'scope="class"', 'scope="package"')
+"""How a test file declares a fixture its tests share; such a file's tests stay on one worker."""
+
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown when xdist is not loaded
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """With ``--dist loadfile``: a file's tests go to one worker as one unit (a notebook's cells
-    share a kernel and run in order), except the browser tests, each a unit of its own, so that
-    they spread over the workers (each worker starts its own JupyterLab).
+    """With ``--dist loadfile``: keep together only the tests that must share a worker.
+
+    A notebook's cells share a kernel and run in order, and a file with a module- or class-scoped
+    fixture (one rehearsal, one sandbox of its own) would build it again on every worker its tests
+    reached, so each of those goes to one worker as one unit. Every other test is a unit of its
+    own: each starts from a reset sandbox and a clean home (``sandbox``, ``clean_runbook_home``),
+    so nothing ties it to its neighbours, and the few long files (whole runbook runs) spread over
+    the workers instead of ending the run on one of them. xdist hands out the largest units first
+    (``--loadscope-reorder``, its default), the single tests last, which evens out the end.
 
     (``--dist loadgroup`` with ``xdist_group`` marks would say the same, but with pytest 9.2
     xdist no longer sees the groups: pytest-dev/pytest-xdist#1386.)
@@ -76,11 +94,25 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    class FilesButBrowserTestsApart(LoadFileScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return nodeid if nodeid.startswith(BROWSER_TESTS) else super()._split_scope(nodeid)
+    root = config.rootpath
 
-    return FilesButBrowserTestsApart(config, log)
+    class SharedStateTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            test_file = nodeid.split("::", 1)[0]
+            if nodeid.startswith(BROWSER_TESTS) or not shares_state_between_tests(root / test_file):
+                return nodeid
+            return super()._split_scope(nodeid)
+
+    return SharedStateTogether(config, log)
+
+
+@functools.cache
+def shares_state_between_tests(test_file: Path) -> bool:
+    """Return True for a notebook (its cells) and a Python test file declaring a shared fixture."""
+    if test_file.suffix != ".py" or not test_file.is_file():  # not a file of Python tests: as before
+        return True
+    source = test_file.read_text(encoding="utf-8")
+    return any(scope in source for scope in SHARED_FIXTURE_SCOPES)
 
 
 _notebooks_seen: set[str] = set()

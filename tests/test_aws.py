@@ -173,6 +173,14 @@ def test_clients_are_cached_per_service(ctx: AwsContext) -> None:
     assert ctx.client("iam") is not ctx.client("sts")
 
 
+def test_clients_in_another_region_are_cached_per_service_and_region(ctx: AwsContext) -> None:
+    west = ctx.client("ec2", "eu-west-1")
+    assert west is ctx.client("ec2", "eu-west-1") and west.meta.region_name == "eu-west-1"
+    assert west is not ctx.client("ec2", "eu-central-1") and west is not ctx.client("ec2")
+    assert ctx.client("ec2", ctx.region) is ctx.client("ec2") and ctx.client("ec2").meta.region_name == ctx.region
+    assert west.meta.endpoint_url == ctx.endpoint_url and west.meta.config.retries["mode"] == "standard"
+
+
 def test_sandbox_context_is_a_sandbox(sandbox: SandboxClient) -> None:
     ctx = sandbox_context(sandbox.url, "us-east-1")
     assert ctx.is_sandbox and ctx.target == "sandbox"

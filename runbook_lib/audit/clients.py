@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runbook_lib.aws import RETRY_CONFIG, AwsContext
+from runbook_lib.aws import AwsContext
 
 GLOBAL_REGION = "us-east-1"
 """Where Budgets, Cost Explorer and the Free Tier API answer."""
@@ -19,9 +19,7 @@ GLOBAL_REGION = "us-east-1"
 
 def client_in(ctx: AwsContext, service: str, region: str) -> Any:
     """Return a client for ``service`` in ``region`` (the context's own when it is that region)."""
-    if region == ctx.region:
-        return ctx.client(service)
-    return ctx.session.client(service, region_name=region, endpoint_url=ctx.endpoint_url, config=RETRY_CONFIG)
+    return ctx.client(service, region)
 
 
 def global_client(ctx: AwsContext, service: str) -> Any:
