@@ -17,7 +17,7 @@ import importlib.util
 import sys
 import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 RUNBOOK_SERVICES = (
     "sts", "iam", "organizations", "sso-admin", "identitystore", "sso-oidc", "sso",
@@ -173,30 +173,12 @@ def defer_iri_grammars() -> None:
 
     nbformat imports jsonschema, whose format checkers import ``rfc3987_syntax``, which builds
     its Lark grammars at import: 0.8 s of every headless run, for a format ("iri") that no
-    notebook schema uses. The stand-in module forwards the one function jsonschema takes from
-    it, and any other name, to the real module, imported on first use; nothing changes
-    where it is already imported or not installed.
+    notebook schema uses. jsonschema takes one function from it, ``is_valid_syntax``. Nothing
+    changes where it is already imported or not installed.
     """
     if "rfc3987_syntax" in sys.modules or importlib.util.find_spec("rfc3987_syntax") is None:
         return
-    stand_in = types.ModuleType("rfc3987_syntax", "Imported on first use (runbook_lib.warm_up.defer_iri_grammars).")
-
-    def load() -> types.ModuleType:
-        if sys.modules.get("rfc3987_syntax") is stand_in:
-            del sys.modules["rfc3987_syntax"]
-        return importlib.import_module("rfc3987_syntax")
-
-    def is_valid_syntax(*args: Any, **kwargs: Any) -> Any:
-        return load().is_valid_syntax(*args, **kwargs)
-
-    def forward(name: str) -> Any:
-        if name.startswith("__"):  # the import system asks for __path__ and the like: not a use
-            raise AttributeError(name)
-        return getattr(load(), name)
-
-    stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
-    stand_in.__getattr__ = forward  # type: ignore[attr-defined]
-    sys.modules["rfc3987_syntax"] = stand_in
+    defer_import("rfc3987_syntax", called=("is_valid_syntax",))
 
 
 def defer_kernel_client() -> None:
@@ -205,26 +187,43 @@ def defer_kernel_client() -> None:
 
     An in-process run never starts a kernel, and importing the client is 0.1-0.2 s of every
     headless run. papermill's engines module takes one name from it, ``PapermillNotebookClient``,
-    which it only calls (``NBClientEngine``); the stand-in's name of it imports the real module
-    and calls its class. Nothing changes where papermill is already imported.
+    which it only calls (``NBClientEngine``). Nothing changes where papermill is already imported.
     """
     if "papermill.engines" in sys.modules or "papermill.clientwrap" in sys.modules:
         return
-    stand_in = types.ModuleType("papermill.clientwrap", "Imported on first use (runbook_lib.warm_up.defer_kernel_client).")
+    defer_import("papermill.clientwrap", called=("PapermillNotebookClient",))
+
+
+def defer_import(module_name: str, *, called: tuple[str, ...]) -> None:
+    """Put a stand-in for ``module_name`` in ``sys.modules`` that imports the real module on first use.
+
+    The names in ``called`` are what importers take from the module with ``from ... import``
+    and only call: the stand-in's are functions that import the real module and call its name.
+    Any other attribute asked of the stand-in imports the real module and answers from it.
+
+    Args:
+        module_name: The module to defer (not yet imported).
+        called: The names importers take from it and call.
+    """
+    stand_in = types.ModuleType(module_name, "Imported on first use (runbook_lib.warm_up.defer_import).")
 
     def load() -> types.ModuleType:
-        if sys.modules.get("papermill.clientwrap") is stand_in:
-            del sys.modules["papermill.clientwrap"]
-        return importlib.import_module("papermill.clientwrap")
+        if sys.modules.get(module_name) is stand_in:
+            del sys.modules[module_name]
+        return importlib.import_module(module_name)
 
-    def papermill_notebook_client(*args: Any, **kwargs: Any) -> Any:
-        return load().PapermillNotebookClient(*args, **kwargs)
+    def calling(name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return getattr(load(), name)(*args, **kwargs)
+        call.__name__ = name
+        return call
 
     def forward(name: str) -> Any:
         if name.startswith("__"):  # the import system asks for __path__ and the like: not a use
             raise AttributeError(name)
         return getattr(load(), name)
 
-    stand_in.PapermillNotebookClient = papermill_notebook_client  # type: ignore[attr-defined]
+    for name in called:
+        setattr(stand_in, name, calling(name))
     stand_in.__getattr__ = forward  # type: ignore[attr-defined]
-    sys.modules["papermill.clientwrap"] = stand_in
+    sys.modules[module_name] = stand_in
