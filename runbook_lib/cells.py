@@ -83,6 +83,13 @@ def note_failed_cell(result: Any) -> None:
         _EARLIER_FAILURE[:] = [f"{type(error).__name__}: {error}"]
 
 
+def forget_failures() -> None:
+    """Forget the failed cell and its error: a step begins again, so a name missing from now on is
+    not an earlier cell's fault (tests call it too: in one process, each test is a new kernel)."""
+    _EARLIER_FAILURE.clear()
+    _FAILED_CELL.clear()
+
+
 _EARLIER_FAILURE: list[str] = []
 """The last error of ours shown in this kernel, until a step begins again or its cell is fixed."""
 _FAILED_CELL: list[str] = []

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from runbook_lib import confirm_widgets, forms, widgets
 from runbook_lib.cells import (  # display is also the notebooks' (from runbook_lib.notebook import display)
-    _EARLIER_FAILURE, _FAILED_CELL, display, show_errors_plainly, show_sign_in_prompt, wait_progress,
+    display, forget_failures, show_errors_plainly, show_sign_in_prompt, wait_progress,
 )
 from runbook_lib.checks import Verification
 from runbook_lib.errors import InputError, RunbookError
@@ -405,8 +405,7 @@ def begin_step(
         RunbookError: when AWS cannot be reached or refuses, with what to do next.
     """
     show_errors_plainly()
-    _EARLIER_FAILURE.clear()  # a new start: a name missing from now on is not an earlier cell's
-    _FAILED_CELL.clear()
+    forget_failures()
     use_progress(wait_progress(headless=headless))  # every wait of this step reports there
     if parameters is not None:
         check_step_parameters(step, parameters)

@@ -29,6 +29,7 @@ HOME = isolation.isolate_this_process("runbook-tests-home-")  # before botocore 
 import pytest  # noqa: E402
 
 from runbook_lib.aws import AwsContext, sandbox_context  # noqa: E402
+from runbook_lib.cells import forget_failures  # noqa: E402
 from runbook_lib.progress import use_progress  # noqa: E402
 from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, SandboxClient, SandboxProcess, start_sandbox  # noqa: E402
 from sandbox_seeds import SEED, prepare_account_for  # noqa: E402
@@ -148,6 +149,7 @@ def clean_runbook_home() -> None:
     """Forget what another test left in the shared home: saved settings, the sandbox's AWS CLI
     config, cached sign-ins; each test starts from the defaults."""
     forget_left_overs()
+    forget_failures()  # a cell that failed in an earlier test is not this test's kernel's
     use_progress(None)  # a test's begin_step installs its waits' display: the next test waits silently again
 
 

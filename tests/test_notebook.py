@@ -11,7 +11,7 @@ def shell(capsys):
     """Return a fresh IPython shell with the runbook's error display on."""
     from runbook_lib import notebook
 
-    notebook._EARLIER_FAILURE.clear()  # each test starts a kernel's life anew
+    notebook.forget_failures()  # each test starts a kernel's life anew
     InteractiveShell.clear_instance()
     made = InteractiveShell.instance()
     made.run_cell("from runbook_lib.notebook import show_errors_plainly\nshow_errors_plainly()")

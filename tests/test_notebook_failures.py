@@ -33,7 +33,7 @@ def run_cell_by_cell(name: str, parameters: dict[str, object], capsys: pytest.Ca
     cell's success and what it showed."""
     from runbook_lib import notebook
 
-    notebook._EARLIER_FAILURE.clear()
+    notebook.forget_failures()
     InteractiveShell.clear_instance()
     shell = InteractiveShell.instance()
     capsys.readouterr()
@@ -113,8 +113,7 @@ def shell(capsys):
     """Return a fresh IPython shell with the runbook's error display on."""
     from runbook_lib import notebook
 
-    notebook._EARLIER_FAILURE.clear()
-    notebook._FAILED_CELL.clear()
+    notebook.forget_failures()
     InteractiveShell.clear_instance()
     made = InteractiveShell.instance()
     made.run_cell("from runbook_lib.notebook import show_errors_plainly\nshow_errors_plainly()")
@@ -161,8 +160,7 @@ def test_once_the_failed_cell_is_fixed_the_steps_closing_line_no_longer_says_fai
     notebook's last line judges the step on its checks, not on a mistake already corrected."""
     from runbook_lib import notebook
 
-    notebook._EARLIER_FAILURE.clear()
-    notebook._FAILED_CELL.clear()
+    notebook.forget_failures()
     InteractiveShell.clear_instance()
     shell = InteractiveShell.instance()
     try:
