@@ -554,3 +554,20 @@ def test_the_help_documents_every_exit_code(capsys):
         assert f"  {code}  {words}" in shown
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "| 4 | the audit (`08_audit_account`)" in readme
+
+
+def test_the_warm_up_compiles_the_notebook_schema_so_a_copy_reads_notebooks_without_compiling_it():
+    run_python(
+        "import nbformat.validator as validator, fastjsonschema\n"
+        "from pathlib import Path\n"
+        "from runbook_lib import runner, warm_up\n"
+        "notebooks = runner.find_notebooks(Path('notebooks'))\n"
+        "warm_up.compile_notebook_schemas(notebooks)\n"
+        "assert list(validator.validators) == [('fastjsonschema', 4, 5, False)], list(validator.validators)\n"
+        "compiled = []\n"
+        "fastjsonschema.compile = lambda *args, **kwargs: compiled.append(args)  # a copy compiling again shows here\n"
+        "from papermill.iorw import load_notebook_node\n"
+        "for notebook in notebooks:\n"
+        "    load_notebook_node(str(notebook))\n"
+        "assert compiled == [], 'papermill compiled the schema again'\n"
+    )
