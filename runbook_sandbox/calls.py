@@ -107,6 +107,18 @@ def match_rest_route(service: str, environ: dict[str, Any]) -> tuple[str, dict[s
     return str(operation.name), {str(key): str(value) for key, value in (labels or {}).items()}
 
 
+def prepare_to_identify(service: str) -> None:
+    """Parse botocore's model of ``service`` and, for a REST service, build moto's router of its
+    routes: what ``identify_call`` would otherwise do on the service's first call (0.1 s each
+    for Lambda and API Gateway)."""
+    from moto.core.routing import get_service_router
+    from moto.core.utils import get_service_model
+
+    model = model_name(service)
+    if model and get_service_model(model).protocol.startswith("rest"):
+        get_service_router(model)
+
+
 def identify_call(environ: dict[str, Any], form: Mapping[str, list[str]], moto_service: str | None) -> ServiceCall:
     """Tell what a request asks for, from what it carries (moto's dispatch is not asked).
 

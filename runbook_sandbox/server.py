@@ -51,7 +51,7 @@ from urllib.parse import parse_qs
 
 from runbook_sandbox import oidc, permissions, portal
 from runbook_sandbox.aws_rules import enforce_aws_rules
-from runbook_sandbox.calls import identify_call
+from runbook_sandbox.calls import identify_call, prepare_to_identify
 from runbook_sandbox.crowd import crowd_account
 from runbook_sandbox.deprovisioning import remove_reserved_roles_on_deletion
 from runbook_sandbox.guardrail_calls import answer_guardrail_call, clear_guardrail_state
@@ -426,10 +426,18 @@ def build_app() -> SandboxApp:
     """Adjust moto to a brand-new account and return the sandbox's WSGI app; call once a process."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    unavailable: dict[str, ImportError] = {}
+
     def create_moto_app(service: str | None) -> Any:
         if service is None:  # moto found no backend for the request: a service it does not have
             raise ServiceNotInMoto()
-        return create_backend_app(service)
+        if service in unavailable:  # a failed import is tried again on every call (0.1 s each)
+            raise unavailable[service]
+        try:
+            return create_backend_app(service)
+        except ImportError as missing:
+            unavailable[service] = missing
+            raise
 
     remember_moto_modules()
     skip_moto_default_amis()
@@ -437,6 +445,42 @@ def build_app() -> SandboxApp:
     enforce_aws_rules()
     remove_reserved_roles_on_deletion()  # a teardown leaves no AWSReservedSSO_* role, as on AWS
     return SandboxApp(DomainDispatcherApplication(create_moto_app))
+
+
+WARMED_SERVICES = (
+    "sts", "organizations", "sso-admin", "identitystore", "account", "iam", "budgets", "ce",
+    "cloudtrail", "s3", "lambda", "logs", "apigateway",
+)
+"""The moto services a whole run with the default parameters calls, in the order it first calls
+them (steps 00-99, and 04's probes as the developer's role), by moto's backend names. EC2 is
+not here: its app alone takes 1 s to build, and the runbook's EC2 calls (regions, EBS
+encryption) are the sandbox's own (``guardrail_calls``) unless a person picks EC2 in 04."""
+
+
+def warm_up(app: SandboxApp, services: Iterable[str] = WARMED_SERVICES) -> None:
+    """Make moto's app for each of ``services`` now, not on the service's first call.
+
+    moto imports a service's module and builds its routes on the first request for it: 0.05 to
+    0.17 s for sso-admin, Lambda and CloudWatch Logs, and API Gateway's failed import 0.1 s; the
+    access control parses a REST service's model and routes on its first call (0.1 s for Lambda
+    and API Gateway). The runbook's first call to each waited that long where AWS would answer
+    at once. This builds only code (no account's backend, so no state and no draw from the seeded ids). It runs in a
+    thread once the sandbox listens, overlapping the client's own start, and builds each app
+    outside moto's lock, so a request never waits for an app it does not need.
+    """
+    dispatcher = app.moto_app
+    for service in services:
+        with dispatcher.lock:
+            built = service in dispatcher.app_instances
+        if not built:
+            try:
+                made = dispatcher.create_app(service)
+            except ImportError:  # a package moto needs for it is not installed: refused when called
+                made = None
+            if made is not None:
+                with dispatcher.lock:
+                    dispatcher.app_instances.setdefault(service, made)
+        prepare_to_identify(service)  # what the access control reads of a call to it
 
 
 def serve(host: str, port: int, ready_file: str | None, *, mode: str = permissions.WORKSHOP) -> None:
@@ -453,6 +497,7 @@ def serve(host: str, port: int, ready_file: str | None, *, mode: str = permissio
             json.dump({"url": url, "pid": os.getpid(), "mode": mode}, handle)
         os.replace(temporary, ready_file)  # the reader never sees half a file
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()
     print(f"Sandbox listening on {url} ({mode} mode)", flush=True)
     server.serve_forever()
 
