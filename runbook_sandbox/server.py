@@ -466,21 +466,25 @@ def warm_up(app: SandboxApp, services: Iterable[str] = WARMED_SERVICES) -> None:
     and API Gateway). The runbook's first call to each waited that long where AWS would answer
     at once. This builds only code (no account's backend, so no state and no draw from the seeded ids). It runs in a
     thread once the sandbox listens, overlapping the client's own start, and builds each app
-    outside moto's lock, so a request never waits for an app it does not need.
+    outside moto's lock, so a request never waits for an app it does not need; it holds the
+    sandbox's lock instead, as a reset does: moto's reset walks the backends and models every
+    import adds to, and must not do so while a module imports (seen as a 500 from a reset or a
+    console step on a sandbox just started).
     """
     dispatcher = app.moto_app
     for service in services:
-        with dispatcher.lock:
-            built = service in dispatcher.app_instances
-        if not built:
-            try:
-                made = dispatcher.create_app(service)
-            except ImportError:  # a package moto needs for it is not installed: refused when called
-                made = None
-            if made is not None:
-                with dispatcher.lock:
-                    dispatcher.app_instances.setdefault(service, made)
-        prepare_to_identify(service)  # what the access control reads of a call to it
+        with STATE.lock:  # a reset walks the registries an import adds to: never during one
+            with dispatcher.lock:
+                built = service in dispatcher.app_instances
+            if not built:
+                try:
+                    made = dispatcher.create_app(service)
+                except ImportError:  # a package moto needs for it is not installed: refused when called
+                    made = None
+                if made is not None:
+                    with dispatcher.lock:
+                        dispatcher.app_instances.setdefault(service, made)
+            prepare_to_identify(service)  # what the access control reads of a call to it
 
 
 def serve(host: str, port: int, ready_file: str | None, *, mode: str = permissions.WORKSHOP) -> None:
