@@ -571,3 +571,31 @@ def test_the_warm_up_compiles_the_notebook_schema_so_a_copy_reads_notebooks_with
         "    load_notebook_node(str(notebook))\n"
         "assert compiled == [], 'papermill compiled the schema again'\n"
     )
+
+
+def test_sessions_copy_botocores_handlers_registered_once_and_see_handlers_added_later():
+    run_python(
+        "import botocore.handlers, botocore.hooks, botocore.session\n"
+        "from runbook_lib.warm_up import share_builtin_handlers\n"
+        "def handlers(session):\n"
+        "    return {spec[0]: list(session._original_handler._handlers.prefix_search(spec[0])) for spec in botocore.handlers.BUILTIN_HANDLERS}\n"
+        "registered_one_by_one = botocore.session.Session()\n"
+        "share_builtin_handlers()\n"
+        "first, second = botocore.session.Session(), botocore.session.Session()\n"
+        "assert handlers(first) == handlers(second) == handlers(registered_one_by_one)\n"
+        "assert second._original_handler._handlers is not first._original_handler._handlers  # a copy each\n"
+        "def added(**kwargs): pass\n"
+        "second.register('before-call.sts', added)\n"
+        "assert added not in botocore.session.Session()._original_handler._handlers.prefix_search('before-call.sts.GetCallerIdentity')\n"
+        "botocore.handlers.BUILTIN_HANDLERS.append(('before-send', added))  # as moto's mock does\n"
+        "later = botocore.session.Session()\n"
+        "assert added in later._original_handler._handlers.prefix_search('before-send.sts.GetCallerIdentity')\n"
+        "assert added in botocore.session.Session()._original_handler._handlers.prefix_search('before-send.sts.GetCallerIdentity')\n"
+        "own = botocore.hooks.HierarchicalEmitter()\n"
+        "own.register('before-call', added)\n"
+        "given = botocore.session.Session(event_hooks=own)\n"
+        "assert handlers(given).keys() == handlers(later).keys() and added in own._handlers.prefix_search('before-call.sts.X')\n"
+        "share_builtin_handlers()  # again: no loop\n"
+        "client = botocore.session.Session().create_client('sts', region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='y')\n"
+        "assert client.meta.events is not None\n"
+    )
