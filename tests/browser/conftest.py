@@ -42,6 +42,12 @@ CHROMIUM_FLAGS = [
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 VIEWPORT = {"width": 1440, "height": 900}
+STILL_PAGE_CSS = "*, *::before, *::after { animation: none !important; transition: none !important; }"
+"""No CSS animation or transition in the test page (as Playwright's screenshots with
+``animations="disabled"``): the editors' blinking cursors and JupyterLab's busy indicators
+otherwise make Chromium paint the page several times a second for the whole run, about half of
+the browser tests' cpu. Nothing a person reads depends on them, and a click no longer waits for
+an element to stop moving."""
 ANNOUNCEMENTS_EXTENSION = "@jupyterlab/apputils-extension:announcements"
 SERVER_FLAGS = [
     # Neither the language servers' scan nor terminals are used; both cost start-up time.
@@ -76,7 +82,7 @@ STALE_ATTRIBUTE = "data-test-stale"
 """Marks what a widget's Output showed before a press (``mark_stale``), to tell a fresh result from it."""
 
 NOTEBOOK_STATE_JS = """
-(path) => {
+(path, withOutputs = true) => {
   const app = window.jupyterapp;
   if (!app) return {found: false, reason: 'window.jupyterapp is missing'};
   let panel = null;
@@ -94,7 +100,7 @@ NOTEBOOK_STATE_JS = """
     const model = cell.model;
     if (model.type !== 'code') return {index, type: model.type};
     const outputs = [];
-    for (let i = 0; i < model.outputs.length; i++) {
+    for (let i = 0; withOutputs && i < model.outputs.length; i++) {
       const output = model.outputs.get(i).toJSON();
       outputs.push({
         output_type: output.output_type,
@@ -117,6 +123,11 @@ NOTEBOOK_STATE_JS = """
   };
 }
 """
+
+NOTEBOOK_PROGRESS_JS = f"(path) => ({NOTEBOOK_STATE_JS})(path, false)"
+"""The notebook's state without its outputs (each a list, empty): what a wait polls, ten times a
+second, for the kernel's status and the cells' counts; reading every output's text each time (and
+passing it from the page to Playwright to the test) was a tenth of the browser tests' cpu."""
 
 CLOSE_DOCUMENTS_JS = """
 () => {
@@ -451,16 +462,29 @@ class JupyterLabPage:
         """Return the open notebook's kernel status and cells, from JupyterLab's model."""
         return self.page.evaluate(NOTEBOOK_STATE_JS, self.notebook)
 
+    def progress(self) -> dict[str, Any]:
+        """Return the open notebook's state without the cells' outputs (``NOTEBOOK_PROGRESS_JS``)."""
+        return self.page.evaluate(NOTEBOOK_PROGRESS_JS, self.notebook)
+
     def wait_for(self, condition: Callable[[dict[str, Any]], bool], timeout: float, what: str) -> dict[str, Any]:
-        """Poll the notebook's state until ``condition(state)`` holds; fail after ``timeout``."""
+        """Poll the notebook's state until ``condition(state)`` holds; fail after ``timeout``.
+
+        ``condition`` is judged on the state without outputs while polling, then on the whole
+        state, which is returned once it holds there too.
+        """
         deadline = time.monotonic() + timeout
         while True:
-            state = self.state()
-            if state["found"] and condition(state):
-                return state
+            if self._holds(condition, self.progress()):
+                state = self.state()
+                if self._holds(condition, state):
+                    return state
             if time.monotonic() > deadline:
-                self.fail(f"Timed out after {timeout:.0f} s waiting for {what}.", state)
+                self.fail(f"Timed out after {timeout:.0f} s waiting for {what}.", self.state())
             time.sleep(POLL_SECONDS)
+
+    @staticmethod
+    def _holds(condition: Callable[[dict[str, Any]], bool], state: dict[str, Any]) -> bool:
+        return bool(state["found"] and condition(state))
 
     def run_all(self) -> dict[str, Any]:
         """Clear the outputs, Run All, and wait until the kernel is truly done; return the state.
@@ -474,7 +498,7 @@ class JupyterLabPage:
         deadline = time.monotonic() + RUN_ALL_SECONDS
         quiet_since: float | None = None
         while True:
-            state = self.state()
+            state = self.progress()  # the outputs are read once it is done, or to say why not
             now = time.monotonic()
             code_cells = code_cells_of(state)
             quiet = (
@@ -484,12 +508,18 @@ class JupyterLabPage:
             quiet_since = (quiet_since or now) if quiet else None
             finished = quiet and all(cell["execution_count"] is not None for cell in code_cells)
             if finished and now - quiet_since >= SETTLE_SECONDS:
-                return state
+                state = self.state()
+                if state["kernel_status"] == "idle" and all(
+                    cell["execution_count"] is not None and not cell["running"] for cell in code_cells_of(state)
+                ):
+                    return state
+                quiet_since = None
             if quiet and not finished and now - quiet_since >= STALL_SECONDS:
+                state = self.state()
                 errors = "; ".join(find_output_problems(state)) or "no error output (kernel idle, nothing queued)"
                 self.fail(f"Run All stopped with code cells unrun: {errors}.", state)
             if now > deadline:
-                self.fail(f"Run All did not finish within {RUN_ALL_SECONDS:.0f} s.", state)
+                self.fail(f"Run All did not finish within {RUN_ALL_SECONDS:.0f} s.", self.state())
             time.sleep(POLL_SECONDS)
 
     def assert_ran_cleanly(self, state: dict[str, Any]) -> None:
@@ -539,7 +569,7 @@ class JupyterLabPage:
         last cell, where Shift+Enter would add a new one), waiting for each code cell to finish.
         A cell that fails does not stop the next ones, as in JupyterLab. Returns the last state.
         """
-        cells = self.state()["cells"]
+        cells = self.progress()["cells"]
         stop = len(cells) if stop is None else stop
         self.select_cell(start)
         state: dict[str, Any] = {}
@@ -713,6 +743,7 @@ class LabPages:
             page.goto(self.server.lab_url(f"test-{secrets.token_hex(6)}"))
             page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
             page.evaluate("async () => { await window.jupyterapp.restored; }")
+            page.add_style_tag(content=STILL_PAGE_CSS)
             self.page = page
         return self.page
 
