@@ -7,11 +7,11 @@ STAMP  := $(VENV)/.installed
 PARAMS ?= runbook.example.yaml
 
 # Every Python process these commands start (the runner, each notebook's kernel, the sandbox,
-# JupyterLab, the tests' own) keeps its compiled bytecode, in the virtual environment's folder
-# rather than beside the sources, even where the shell says not to write any
-# (PYTHONDONTWRITEBYTECODE, set on some machines to keep checkouts clean): without it each of
-# those processes compiled the runbook's and the sandbox's modules anew, 1.5 s of cpu apiece.
-export PYTHONPYCACHEPREFIX := $(abspath $(VENV))/pycache
+# JupyterLab, the tests' own) keeps the bytecode it compiles (in __pycache__, gitignored), even
+# where the shell says to write none (PYTHONDONTWRITEBYTECODE, set on some machines): without it
+# each of those processes compiled the runbook's, the sandbox's and the tests' modules anew.
+# (A PYTHONPYCACHEPREFIX would do too, but would leave the installed packages' own bytecode
+# unused and compile them all again once.)
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: venv chromium run plan test bench lab rehearse rehearse-lab reference sandbox-stop sandbox-reset clean
