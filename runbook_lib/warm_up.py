@@ -1,8 +1,8 @@
 """What a headless run pays once, before it forks a copy of itself per notebook: papermill,
 IPython and the notebooks' modules imported, botocore's data files and the runbook's service
 models parsed and shared between sessions, botocore's built-in handlers registered once for
-every session, the known regions listed, the notebook schema's
-validator compiled, the IRI grammars nobody uses left unbuilt.
+every session, the known regions listed, the notebook schema's validator compiled, the IRI
+grammars nobody uses left unbuilt.
 
 Apart from ``runner`` (which notebooks run, how, and the summary) because none of it changes
 what a run does, only what each forked copy finds already done.
