@@ -24,9 +24,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[sandbox,test]'
 	touch $(STAMP)
 
-## Debian's Chromium for tests/browser (Playwright cannot download a browser here; needs root).
+## Debian's Chromium headless shell for tests/browser (Playwright cannot download a browser here; needs root).
 chromium:
-	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	test -x /usr/lib/chromium/chromium-headless-shell || (apt-get update && apt-get install -y chromium-headless-shell)
 
 ## The whole runbook, headless, against the sandbox (unless $(PARAMS) says otherwise).
 run: $(STAMP)
