@@ -17,7 +17,7 @@ import botocore.credentials
 import botocore.exceptions
 import botocore.session
 
-from runbook_lib.aws_memo import READ_PREFIXES, ReadMemo
+from runbook_lib.aws_memo import READ_PREFIXES, ReadMemo, RunReads, identity_of
 from runbook_lib.errors import AccessDeniedError, AwsCallError, RunbookError, ThrottledError
 
 RETRY_CONFIG = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 5})
@@ -81,26 +81,42 @@ class CallRecorder:
         return [call for call in self.calls if call.mutating]
 
 
-RUN_PERMISSION_SETS: dict[str, dict[str, str]] | None = None
-"""The name -> ARN maps every new ``AwsContext`` of this process shares, when a headless run
-carries them from one notebook to the next (``carry_permission_sets``); None: each context
-keeps its own, as in JupyterLab and in tests."""
+@dataclass
+class RunKnowledge:
+    """What a headless run learns in one notebook and the next needs not ask again.
 
+    The runner runs each notebook in a process of its own, one after the other, with nobody
+    acting in between, and carries this from each to the next (``carry_run``).
 
-def carry_permission_sets(maps: dict[str, dict[str, str]] | None) -> None:
-    """Make every ``AwsContext`` made from now on share ``maps`` (None: each its own again).
-
-    The runner gives each notebook's process the maps the earlier notebooks of the run listed
-    and made, so that a run lists an instance's permission sets once, not once per step. A map
-    that turns out stale is corrected as within one step (``steps.access``).
+    Attributes:
+        permission_sets: Per Identity Center instance ARN, every permission set's name -> ARN
+            (``AwsContext.permission_set_arns``): a run lists an instance's permission sets
+            once, not once per step. A map that turns out stale is corrected as within one step
+            (``steps.access``).
+        reads: The held answers to reads, per identity (``aws_memo.RunReads``): what one
+            notebook's verify read and nothing since changed, the next notebook's plan is not
+            sent again.
     """
-    global RUN_PERMISSION_SETS
-    RUN_PERMISSION_SETS = maps
+
+    permission_sets: dict[str, dict[str, str]] = field(default_factory=dict)
+    reads: RunReads = field(default_factory=dict)
+
+
+RUN_KNOWLEDGE: RunKnowledge | None = None
+"""What every new ``AwsContext`` of this process shares, when a headless run carries it from one
+notebook to the next (``carry_run``); None: each context keeps its own, as in JupyterLab and in
+tests."""
+
+
+def carry_run(knowledge: RunKnowledge | None) -> None:
+    """Make every ``AwsContext`` made from now on share ``knowledge`` (None: each its own again)."""
+    global RUN_KNOWLEDGE
+    RUN_KNOWLEDGE = knowledge
 
 
 def run_permission_sets() -> dict[str, dict[str, str]]:
     """Return the maps a new context starts with: the run's, shared, or a new empty one."""
-    return RUN_PERMISSION_SETS if RUN_PERMISSION_SETS is not None else {}
+    return RUN_KNOWLEDGE.permission_sets if RUN_KNOWLEDGE is not None else {}
 
 
 @dataclass
@@ -117,9 +133,10 @@ class AwsContext:
             from one full listing this run (sso-admin has no lookup by name); kept up to date by
             the create applier and dropped when an ARN from it turns out missing. An instance
             absent here has not been listed yet. In a headless run, shared by the run's steps
-            (``carry_permission_sets``).
+            (``carry_run``).
         reads: The answers to reads, asked once per phase (``aws_memo``); ahead of the
-            recorder, so a read answered from it is not counted.
+            recorder, so a read answered from it is not counted. In a headless run, it starts
+            with what the run's earlier notebooks read as the same identity (``carry_run``).
     """
 
     session: boto3.Session
@@ -132,6 +149,8 @@ class AwsContext:
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        if RUN_KNOWLEDGE is not None:
+            self.reads.join(RUN_KNOWLEDGE.reads, identity_of(self))
         self.reads.attach(self.session)
         self.recorder.attach(self.session)
 

@@ -16,9 +16,16 @@ since the apply forgot everything (``StepRun.apply_now``), what it touched and w
 Changes the context cannot see forget too: a console step the sandbox plays, a sandbox reset or
 catch-up, the sandbox handed to a notebook (``StepRun``, ``catch_up``, ``NotebookStep.sandbox``).
 
+A headless run carries the held answers on from one notebook to the next (``RunReads``, through
+``aws.carry_run``): the runner runs each notebook in a process of its own, straight after the
+last, with nobody between them either; so 08's audit reads little that 07's verify read, and 99's
+inventory little that 08 read. Who asks is part of what is asked: the answers are kept per
+identity (``identity_of``), and a write by any of them forgets every identity's answers.
+
 Kept are the successful answers and those that say a thing is absent (``ABSENT_CODES``), which
 change only when the account does; any other error (a report not ready yet, throttling) is asked
-again.
+again. The reads of ``IDENTITY_READS`` answer who the credentials are, which no change to the
+account alters: kept through a forget, they are asked once a run, not once a notebook.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, TypeVar
@@ -36,6 +44,8 @@ ABSENT_CODES = frozenset({
     "ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "AWSOrganizationsNotInUseException",
 })
 """Errors that answer "there is none" (no such user, no boundary, no organization)."""
+IDENTITY_READS = frozenset({("sts", "GetCallerIdentity")})
+"""Reads whose answer depends on the credentials alone (who they are), not on the account."""
 KEY_OF_CALL = "runbook_read_key"
 """Where the memo leaves a read's key in botocore's per-call context, for its answer."""
 
@@ -59,6 +69,36 @@ def key_of(model: Any, request: dict[str, Any]) -> str:
     return json.dumps([model.service_model.service_name, model.name, asked], sort_keys=True, default=str)
 
 
+@dataclass(frozen=True)
+class KeptResponse:
+    """What the memo keeps of an answer's HTTP response: botocore reads only the status code of a
+    response given in place of a call, and this one outlives its connection (a headless run
+    carries it to the next notebook's process: see ``RunReads``).
+
+    ``raw`` is None as in a response with no body to read: the after-call handlers that read
+    the body themselves (S3's ``GetBucketLocation``) check it first and leave the answer alone.
+    """
+
+    status_code: int
+    headers: dict[str, str]
+    raw: None = None
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    """One read's answer: the operation asked (``(service, operation)``), the response, the
+    parsed answer (the memo's own copy, never handed out)."""
+
+    operation: tuple[str, str]
+    http: KeptResponse
+    parsed: dict[str, Any]
+
+
+RunReads = dict[str, dict[str, KeptAnswer]]
+"""A headless run's held answers, per identity (``identity_of``): each notebook's contexts start
+with them, and the runner passes on what its process left (``aws.carry_run``)."""
+
+
 @dataclass
 class ReadMemo:
     """The answers to the reads made inside a scope (``scope``), until something may change them.
@@ -66,12 +106,24 @@ class ReadMemo:
     Attributes:
         held: True when the answers outlive their scope, to be reused by the next one (a
             headless notebook: see ``hold``); False: each outermost scope starts afresh.
+        run_reads: The headless run's answers this memo's are part of (``join``), all of them
+            forgotten with its own; None: its answers are its own.
     """
 
-    answers: dict[str, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
+    answers: dict[str, KeptAnswer] = field(default_factory=dict)
     held: bool = False
+    run_reads: RunReads | None = field(default=None, repr=False)
     _depth: int = 0
     _paused: int = 0
+
+    def join(self, run_reads: RunReads, identity: str) -> None:
+        """Start with, and add to, the answers ``identity`` was given earlier in a headless run;
+        hold them (``hold``): a run's notebooks run straight through, and its first read (who the
+        context acts as, before the step says it runs headless) is to find them still there.
+        """
+        self.answers = run_reads.setdefault(identity, self.answers)
+        self.run_reads = run_reads
+        self.hold()
 
     def attach(self, session: Any) -> None:
         """Answer this session's clients' reads from the memo (call before any client is made)."""
@@ -91,7 +143,8 @@ class ReadMemo:
         finally:
             self._depth -= 1
             if not self._depth and not self.held:
-                self.forget()
+                for answers in [self.answers, *(self.run_reads or {}).values()]:
+                    answers.clear()  # who the credentials are too: each phase asks afresh
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -121,8 +174,11 @@ class ReadMemo:
         return bool(self._depth) and not self._paused
 
     def forget(self) -> None:
-        """Drop every answer: the account may have changed."""
-        self.answers.clear()
+        """Drop every answer that the account's state decides (all but ``IDENTITY_READS``): the
+        account may have changed. In a headless run, every identity's (``join``): a change made
+        as one of them may change what any of them reads."""
+        for answers in [self.answers, *(self.run_reads or {}).values()]:
+            forget_account_reads(answers)
 
     def answer(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
         """Handle botocore's ``before-call``: forget on a non-read; answer a read asked before."""
@@ -135,15 +191,32 @@ class ReadMemo:
         known = self.answers.get(key)
         if known is None:
             return None
-        http, parsed = known
-        return http, copy.deepcopy(parsed)
+        return known.http, copy.deepcopy(known.parsed)
 
-    def remember(self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    def remember(
+        self, http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any,
+    ) -> None:
         """Handle botocore's ``after-call``: keep a successful answer to a read made in a scope."""
         key = context.get(KEY_OF_CALL)
         if key is None or not self.answering or not is_lasting(http_response.status_code, parsed):
             return
-        self.answers.setdefault(key, (http_response, copy.deepcopy(parsed)))
+        kept = KeptResponse(http_response.status_code, dict(http_response.headers))
+        operation = (model.service_model.service_name, model.name)
+        self.answers.setdefault(key, KeptAnswer(operation, kept, copy.deepcopy(parsed)))
+
+
+def forget_account_reads(answers: dict[str, KeptAnswer]) -> None:
+    """Drop, in place, every answer but those of ``IDENTITY_READS``."""
+    for key in [key for key, kept in answers.items() if kept.operation not in IDENTITY_READS]:
+        del answers[key]
+
+
+def identity_of(ctx: Any) -> str:
+    """Name who a context acts as, without resolving its credentials (an SSO profile's would
+    call AWS): its target, profile and endpoint, and the access key the environment gives."""
+    return json.dumps([
+        ctx.target, ctx.session.profile_name, ctx.endpoint_url, os.environ.get("AWS_ACCESS_KEY_ID", ""),
+    ])
 
 
 def is_lasting(status_code: int, parsed: dict[str, Any]) -> bool:

@@ -17,6 +17,7 @@ import datetime
 import gc
 import json
 import os
+import pickle
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -160,21 +161,26 @@ def forks_safely() -> bool:
 
 
 def run_notebook_isolated(
-    notebook: Path, output: Path, parameters: dict[str, Any], *, permission_sets: dict[str, dict[str, str]] | None = None,
-) -> tuple[StepOutcome, dict[str, dict[str, str]]]:
-    """Run one notebook in-process in a forked copy of this process; return its outcome and the
-    run's permission-set maps as the notebook left them.
+    notebook: Path, output: Path, parameters: dict[str, Any], *, knowledge: Any = None,
+) -> tuple[StepOutcome, Any]:
+    """Run one notebook in-process in a forked copy of this process; return its outcome and what
+    the run knows as the notebook left it.
 
-    ``permission_sets`` are the maps the earlier notebooks listed and made (``aws.carry_permission_sets``):
-    the copy starts with them, so that a run lists an instance's permission sets once.
+    ``knowledge`` is what the earlier notebooks listed, made and read (``aws.RunKnowledge``,
+    through ``aws.carry_run``): the copy starts with it, so that a run lists an instance's
+    permission sets once, and a notebook does not ask again what the last one read and nothing
+    changed since. None: a run's first notebook, which starts with nothing.
 
     The copy starts with everything this process imported (``prepare_in_process_run``) and
     nothing any earlier notebook did: its variables, environment, working directory, module
-    state and botocore's sessions go when it exits, as a kernel's would. Only the outcome comes
-    back, as JSON through a pipe; a copy that dies (a crash, ``os._exit``) is a failed step.
+    state and botocore's sessions go when it exits, as a kernel's would. Only the outcome and
+    the knowledge come back, pickled through a pipe (the answers hold datetimes and bytes; the
+    copy is this very program); a copy that dies (a crash, ``os._exit``) is a failed step.
     Ctrl-C reaches the copy, which stops its cell with ``KeyboardInterrupt``; this process
     waits for it and writes the summary.
     """
+    from runbook_lib import aws
+
     sys.stdout.flush()
     sys.stderr.flush()  # else the copy would print this process's pending output again
     gc.freeze()  # the copy's garbage collector then leaves the inherited objects' pages shared
@@ -184,17 +190,15 @@ def run_notebook_isolated(
         os.close(reader)
         collect_garbage_less_often()  # a copy that lives a notebook long
         status = 0
-        maps: dict[str, dict[str, str]] = json.loads(json.dumps(permission_sets or {}))  # the copy's own
+        carried = knowledge if knowledge is not None else aws.RunKnowledge()
         try:
-            from runbook_lib import aws
-
-            aws.carry_permission_sets(maps)
+            aws.carry_run(carried)
             outcome = run_notebook(notebook, output, parameters, engine=IN_PROCESS)
         except BaseException as error:  # the parent must hear of any failure, even SystemExit
             outcome = StepOutcome(notebook.stem, output.name, False, error=f"{type(error).__name__}: {error}")
             status = 1
-        with os.fdopen(writer, "w", encoding="utf-8") as pipe:
-            pipe.write(json.dumps({"outcome": vars(outcome), "permission_sets": maps}))
+        with os.fdopen(writer, "wb") as pipe:
+            pickle.dump({"outcome": vars(outcome), "knowledge": carried}, pipe)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)  # no interpreter shutdown: nothing of the parent's to tear down twice
@@ -202,7 +206,7 @@ def run_notebook_isolated(
     os.close(writer)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the copy handles Ctrl-C
     try:
-        with os.fdopen(reader, encoding="utf-8") as pipe:
+        with os.fdopen(reader, "rb") as pipe:
             answer = pipe.read()
         _, wait_status = os.waitpid(child, 0)
     finally:
@@ -211,9 +215,9 @@ def run_notebook_isolated(
         return StepOutcome(
             notebook.stem, output.name, False,
             error=f"RunnerError: the notebook's process ended without an outcome ({describe_wait_status(wait_status)})",
-        ), {}
-    told = json.loads(answer)
-    return StepOutcome(**told["outcome"]), told["permission_sets"]
+        ), knowledge
+    told = pickle.loads(answer)  # noqa: S301 - written by this program's own forked copy, just now
+    return StepOutcome(**told["outcome"]), told["knowledge"]
 
 
 def describe_wait_status(wait_status: int) -> str:
@@ -305,14 +309,13 @@ def run_runbook(
     defer_iri_grammars()  # before papermill's first import, whichever the engine
     if engine == IN_PROCESS:
         prepare_in_process_run(notebooks)
-    permission_sets: dict[str, dict[str, str]] = {}
+    knowledge = None  # what the run's notebooks learn, carried from each to the next (in-process)
     for notebook in notebooks:
         report_file = run_dir / "reports" / f"{notebook.stem}.json"
         parameters = parameters_for(notebook, loaded, apply=apply, summary_file=report_file)
         if engine == IN_PROCESS:
             warm_botocore_models([outcome.report for outcome in outcomes])
-            outcome, permission_sets = run_notebook_isolated(
-                notebook, run_dir / notebook.name, parameters, permission_sets=permission_sets)
+            outcome, knowledge = run_notebook_isolated(notebook, run_dir / notebook.name, parameters, knowledge=knowledge)
         else:
             outcome = run_notebook(notebook, run_dir / notebook.name, parameters, engine=KERNEL)
         if report_file.exists():

@@ -163,6 +163,8 @@ def connect(settings: Settings) -> AwsContext:
 def read_caller(ctx: AwsContext, *, expected_account_id: str = "") -> CallerIdentity:
     """Return who the runbook acts as; refuse when it is not the account the person named.
 
+    A headless run asks once (``aws_memo.IDENTITY_READS``); each step in JupyterLab asks afresh.
+
     IAM actions: none (``sts:GetCallerIdentity`` needs no permission).
 
     Raises:
@@ -172,7 +174,8 @@ def read_caller(ctx: AwsContext, *, expected_account_id: str = "") -> CallerIden
     """
     if ctx.target == ENVIRONMENT and ctx.session.get_credentials() is None:
         raise CredentialsNotFoundError(ctx.target)
-    answer = ctx.client("sts").get_caller_identity()
+    with ctx.reads.scope():
+        answer = ctx.client("sts").get_caller_identity()
     caller = CallerIdentity(answer["Account"], answer["Arn"], answer["UserId"])
     if expected_account_id and caller.account_id != expected_account_id:
         raise AccountMismatchError(expected_account_id, caller.account_id)

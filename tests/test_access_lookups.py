@@ -153,16 +153,16 @@ def test_a_name_taken_since_the_listing_drops_the_map(ctx, sandbox) -> None:
 
 def test_contexts_share_the_maps_a_headless_run_carries_and_only_then(sandbox) -> None:
     instance = seed_account(sandbox, users=0, permission_sets=2)
-    carried: dict[str, dict[str, str]] = {}
-    aws.carry_permission_sets(carried)
+    carried = aws.RunKnowledge()
+    aws.carry_run(carried)
     try:
         listing = sandbox_context(sandbox.url, REGION)
         access.list_permission_set_arns(listing, instance.instance_arn)
         later = sandbox_context(sandbox.url, REGION)  # a later step of the run
         assert calls_of(later, lambda: access.find_permission_set(later, instance.instance_arn, "Team001")) == Counter()
-        assert set(carried[instance.instance_arn]) == {"Team000", "Team001"}
+        assert set(carried.permission_sets[instance.instance_arn]) == {"Team000", "Team001"}
     finally:
-        aws.carry_permission_sets(None)
+        aws.carry_run(None)
     alone = sandbox_context(sandbox.url, REGION)
     assert alone.permission_set_arns == {}
     assert calls_of(alone, lambda: access.find_permission_set(alone, instance.instance_arn, "Team001"))["sso-admin:ListPermissionSets"] == 1

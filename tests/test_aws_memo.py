@@ -145,3 +145,80 @@ def test_a_wait_paused_inside_a_scope_sends_every_read_even_through_a_steps_read
             read_summary(ctx)
         read_summary(ctx)  # after the pause, answered again
     assert sent(ctx) == ["iam:GetAccountSummary"] * 3
+
+
+def test_who_the_credentials_are_is_kept_through_a_write_when_held_and_asked_afresh_when_not(ctx):
+    sts, iam = ctx.client("sts"), ctx.client("iam")
+    with ctx.reads.scope():
+        sts.get_caller_identity()
+    with ctx.reads.scope():  # not held: each phase asks afresh, who the credentials are too
+        sts.get_caller_identity()
+    ctx.reads.hold()
+    with ctx.reads.scope():
+        sts.get_caller_identity()
+        iam.get_account_summary()
+    iam.create_user(UserName="changes-the-account")
+    with ctx.reads.scope():
+        caller = sts.get_caller_identity()
+        iam.get_account_summary()
+    assert caller["Account"] == "123456789012"
+    assert sent(ctx) == [
+        "sts:GetCallerIdentity", "sts:GetCallerIdentity", "sts:GetCallerIdentity", "iam:GetAccountSummary",
+        "iam:CreateUser", "iam:GetAccountSummary",
+    ]
+
+
+def carried_to_a_new_process(knowledge):
+    """What a forked notebook hands back to the runner: the same bytes the runner's pipe carries."""
+    import pickle
+
+    return pickle.loads(pickle.dumps(knowledge))
+
+
+def test_a_headless_run_carries_held_answers_to_the_next_notebooks_contexts_and_a_write_forgets_them(sandbox, monkeypatch):
+    from runbook_lib import aws
+    from runbook_lib.aws import sandbox_context
+
+    seed = sandbox_context(sandbox.url, "us-east-1")
+    seed.client("iam").create_user(UserName="already-there")  # an answer with a date in it
+    knowledge = aws.RunKnowledge()
+    aws.carry_run(knowledge)
+    try:
+        first = sandbox_context(sandbox.url, "us-east-1")  # one notebook's context
+        with first.reads.scope():
+            users = first.client("iam").list_users()["Users"]
+        aws.carry_run(carried_to_a_new_process(knowledge))
+        later = sandbox_context(sandbox.url, "us-east-1")  # the next notebook's, in its own process
+        with later.reads.scope():
+            assert later.client("iam").list_users()["Users"] == users
+            assert sent(later) == []  # nothing changed since: answered from what was carried
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "someone-else")  # another identity (``identity_of``)
+        someone_else = sandbox_context(sandbox.url, "us-east-1")
+        assert someone_else.reads.answers is not later.reads.answers
+        someone_else.client("iam").create_user(UserName="made-by-another-context")
+        with later.reads.scope():
+            names = [user["UserName"] for user in later.client("iam").list_users()["Users"]]
+        assert sent(later) == ["iam:ListUsers"]  # a write as anyone forgets every identity's answers
+        assert "made-by-another-context" in names
+    finally:
+        aws.carry_run(None)
+    alone = sandbox_context(sandbox.url, "us-east-1")
+    with alone.reads.scope():
+        alone.client("iam").list_users()
+    assert sent(alone) == ["iam:ListUsers"]
+
+
+def test_answers_are_carried_per_identity(sandbox):
+    from runbook_lib import aws
+    from runbook_lib.aws_memo import identity_of
+
+    knowledge = aws.RunKnowledge()
+    aws.carry_run(knowledge)
+    try:
+        sandbox_ctx = aws.sandbox_context(sandbox.url, "us-east-1")
+        nobody = aws.no_access_context("us-east-1")
+        assert identity_of(sandbox_ctx) != identity_of(nobody)
+        assert sandbox_ctx.reads.answers is not nobody.reads.answers
+        assert set(knowledge.reads) == {identity_of(sandbox_ctx), identity_of(nobody)}
+    finally:
+        aws.carry_run(None)

@@ -1,6 +1,7 @@
 """The AWS calls of a whole headless run, step by step, pinned so that repeated reads cannot creep
-back (issue 11): each phase reads each thing once (``aws_memo``), and a verify after a plan that
-changed nothing reuses the plan's reads.
+back (issue 11): each phase reads each thing once (``aws_memo``), a verify after a plan that
+changed nothing reuses the plan's reads, and a notebook does not ask again what an earlier one of
+the run read with nothing changed since (``aws.carry_run``).
 
 A lower count is welcome: pin it here. A higher one needs a reason (a new read, or a read that
 must be made again after a change), said in the commit that raises it.
@@ -11,17 +12,20 @@ from __future__ import annotations
 from test_runner import STEPS, read_summary, run_runner
 
 FIRST_RUN_CALLS = {
-    "00_start_here": 13, "01_secure_root_user": 5, "02_enable_identity_center": 8,
-    "03_create_admin_user": 20, "04_create_developer_user": 23, "05_configure_aws_cli": 2,
-    "06_verify_developer_access": 6, "07_set_guardrails": 19, "08_audit_account": 29, "99_teardown": 23,
+    "00_start_here": 13, "01_secure_root_user": 3, "02_enable_identity_center": 7,
+    "03_create_admin_user": 18, "04_create_developer_user": 22, "05_configure_aws_cli": 1,
+    "06_verify_developer_access": 5, "07_set_guardrails": 18, "08_audit_account": 19, "99_teardown": 11,
 }
-"""On a brand-new sandbox; before issue 11: 17, 5, 9, 20, 23, 2, 6, 19, 29, 45."""
+"""On a brand-new sandbox; before issue 11: 17, 5, 9, 20, 23, 2, 6, 19, 29, 45; before the run
+carried its held reads from one notebook to the next: 13, 5, 8, 20, 23, 2, 6, 19, 29, 23."""
 RERUN_CALLS = {
-    "00_start_here": 28, "01_secure_root_user": 3, "02_enable_identity_center": 3,
-    "03_create_admin_user": 13, "04_create_developer_user": 14, "05_configure_aws_cli": 2,
-    "06_verify_developer_access": 4, "07_set_guardrails": 10, "08_audit_account": 29, "99_teardown": 23,
+    "00_start_here": 28, "01_secure_root_user": 0, "02_enable_identity_center": 0,
+    "03_create_admin_user": 2, "04_create_developer_user": 7, "05_configure_aws_cli": 0,
+    "06_verify_developer_access": 3, "07_set_guardrails": 9, "08_audit_account": 19, "99_teardown": 11,
 }
-"""The same run again, with nothing to change; before issue 11: 34, 5, 6, 22, 24, 2, 4, 19, 29, 45."""
+"""The same run again, with nothing to change: 00's status reads what 01 to 04 would, and they
+are not asked again. Before issue 11: 34, 5, 6, 22, 24, 2, 4, 19, 29, 45; before the carried
+reads: 28, 3, 3, 13, 14, 2, 4, 10, 29, 23."""
 
 
 def calls_by_step(run_dir) -> dict[str, list[str]]:

@@ -110,13 +110,17 @@ def test_whole_runbook_secures_a_new_sandbox_account_then_a_rerun_changes_nothin
 
     second, rerun_dir = run_runner(tmp_path / "rerun")
     assert second.returncode == 0, second.stdout + second.stderr
-    for step in read_summary(rerun_dir)["steps"]:
+    rerun_steps = read_summary(rerun_dir)["steps"]
+    for step in rerun_steps:
         report = step["report"]
         if step["step"] != "99_teardown":  # the teardown's plan is its deletions, shown every time
             assert report["planned"] == [], step["step"]
         assert report["applied"] == [], step["step"]
         assert report["write_calls"] == 0, (step["step"], report["calls"])
-        assert report["read_calls"] > 0 and report["verified"] is True
+        assert report["verified"] is True, step["step"]
+    # Each step judged the account as read this run: 00's status reads what 01 and 02 judge, so
+    # they send nothing (``aws.carry_run``; ``test_call_counts`` pins each step's calls).
+    assert rerun_steps[0]["report"]["read_calls"] > 0
 
 
 def test_a_run_after_a_reset_secures_the_new_account_again(sandbox, tmp_path):
