@@ -157,6 +157,9 @@ def share_builtin_handlers() -> None:
 
     register_copies.unshared = register_each  # type: ignore[attr-defined]  (called twice: no loop)
     session_class._register_builtin_handlers = register_copies
+    # Registered here, once: made first in each forked copy, a session registered them one by
+    # one again there (checking each handler's signature: 40 to 90 ms a notebook).
+    botocore.session.Session()
 
 
 def warm_botocore_models(reports: list[dict[str, Any]]) -> None:
