@@ -40,10 +40,11 @@ plan: $(STAMP)
 ## In parallel (pytest-xdist): one worker per core, each with its own sandbox and home; a notebook's
 ## cells and a file with a module-scoped fixture stay on one worker, every other test spreads
 ## (tests/conftest.py).
-## TEST_WORKERS=0 runs them in this process.
+## TEST_WORKERS=0 runs them in this process. The 25 slowest tests are listed at the end (where
+## `make test`'s minutes go: figures to read, never a pass or a fail).
 TEST_WORKERS ?= auto
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 ## Figures, not a test: the headless run vs bench/bare_boto3.py, per-step times and calls,
 ## lookups at scale, one learner's memory, N learners at once (bench/bench.py --help; a few minutes).
