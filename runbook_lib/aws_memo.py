@@ -143,8 +143,7 @@ class ReadMemo:
         finally:
             self._depth -= 1
             if not self._depth and not self.held:
-                for answers in [self.answers, *(self.run_reads or {}).values()]:
-                    answers.clear()  # who the credentials are too: each phase asks afresh
+                self.forget_everything()  # who the credentials are too: each phase asks afresh
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -179,6 +178,12 @@ class ReadMemo:
         as one of them may change what any of them reads."""
         for answers in [self.answers, *(self.run_reads or {}).values()]:
             forget_account_reads(answers)
+
+    def forget_everything(self) -> None:
+        """Drop every answer, who the credentials are too: for an account replaced (the sandbox
+        reset: its account may be another), and at the end of a phase that is not held."""
+        for answers in [self.answers, *(self.run_reads or {}).values()]:
+            answers.clear()
 
     def answer(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
         """Handle botocore's ``before-call``: forget on a non-read; answer a read asked before."""

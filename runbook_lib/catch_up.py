@@ -324,7 +324,7 @@ def reset_sandbox(ctx: AwsContext) -> str:
             "Only the sandbox can be reset; a real account is never reset by the runbook.",
             advice="To remove what the runbook made in a real account, use 99_teardown.",
         )
-    ctx.reads.forget()  # the account they were read from is gone
+    ctx.reads.forget_everything()  # the account they were read from is gone
     removed = SandboxClient(ctx.endpoint_url).reset()
     listed = "".join(f"\n  {path}" for path in removed)
     return f"The sandbox is a brand-new account again; removed what named the old one:{listed}" if removed else (

@@ -102,9 +102,10 @@ class NotebookStep:
         """The sandbox's client, or None on a real account.
 
         The notebook may change the account through it (reset it), behind the context's back,
-        so the reads the context remembers are forgotten when it is handed out.
+        so the reads the context remembers are forgotten when it is handed out, who the
+        credentials are too (a reset account may be another).
         """
-        self.run.ctx.reads.forget()
+        self.run.ctx.reads.forget_everything()
         return self.run.sandbox
 
     def show_plan(self, plan: Plan, *, replan: Callable[[], Plan] | None = None) -> Plan:

@@ -14,17 +14,18 @@ from test_runner import STEPS, read_summary, run_runner
 FIRST_RUN_CALLS = {
     "00_start_here": 13, "01_secure_root_user": 3, "02_enable_identity_center": 7,
     "03_create_admin_user": 18, "04_create_developer_user": 22, "05_configure_aws_cli": 1,
-    "06_verify_developer_access": 5, "07_set_guardrails": 18, "08_audit_account": 19, "99_teardown": 11,
+    "06_verify_developer_access": 5, "07_set_guardrails": 19, "08_audit_account": 19, "99_teardown": 11,
 }
 """On a brand-new sandbox; before issue 11: 17, 5, 9, 20, 23, 2, 6, 19, 29, 45; before the run
 carried its held reads from one notebook to the next: 13, 5, 8, 20, 23, 2, 6, 19, 29, 23."""
 RERUN_CALLS = {
     "00_start_here": 28, "01_secure_root_user": 0, "02_enable_identity_center": 0,
     "03_create_admin_user": 2, "04_create_developer_user": 7, "05_configure_aws_cli": 0,
-    "06_verify_developer_access": 3, "07_set_guardrails": 9, "08_audit_account": 19, "99_teardown": 11,
+    "06_verify_developer_access": 3, "07_set_guardrails": 10, "08_audit_account": 19, "99_teardown": 11,
 }
 """The same run again, with nothing to change: 00's status reads what 01 to 04 would, and they
-are not asked again. Before issue 11: 34, 5, 6, 22, 24, 2, 4, 19, 29, 45; before the carried
+are not asked again (07 asks who the credentials are again: 06 is handed the sandbox, which can
+reset the account, and its context forgets that too). Before issue 11: 34, 5, 6, 22, 24, 2, 4, 19, 29, 45; before the carried
 reads: 28, 3, 3, 13, 14, 2, 4, 10, 29, 23."""
 
 
