@@ -100,6 +100,9 @@ class RunKnowledge:
 
     permission_sets: dict[str, dict[str, str]] = field(default_factory=dict)
     reads: RunReads = field(default_factory=dict)
+    sandbox: tuple[str, str] | None = None
+    """The sandbox's endpoint and the region the last notebook's sandbox context acted on: the
+    runner prepares a context there for the next ones (``prepare_sandbox_context``)."""
 
 
 RUN_KNOWLEDGE: RunKnowledge | None = None
@@ -149,10 +152,15 @@ class AwsContext:
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        if RUN_KNOWLEDGE is not None:
-            self.reads.join(RUN_KNOWLEDGE.reads, identity_of(self))
+        self.join_run()
         self.reads.attach(self.session)
         self.recorder.attach(self.session)
+
+    def join_run(self) -> None:
+        """Share what this process's headless run carries (``carry_run``), if it carries anything."""
+        if RUN_KNOWLEDGE is not None:
+            self.permission_set_arns = RUN_KNOWLEDGE.permission_sets
+            self.reads.join(RUN_KNOWLEDGE.reads, identity_of(self))
 
     @property
     def is_sandbox(self) -> bool:
@@ -175,12 +183,42 @@ class AwsContext:
         return self._clients[key]
 
 
+PREPARED_SANDBOX_CONTEXTS: dict[tuple[str, str], AwsContext] = {}
+"""Sandbox contexts made before they are asked for, per (endpoint, region): each is handed out
+once (``sandbox_context``)."""
+
+
 def sandbox_context(endpoint_url: str, region: str) -> AwsContext:
-    """Return a context on the sandbox: fixed fake credentials, the sandbox's endpoint."""
+    """Return a context on the sandbox: fixed fake credentials, the sandbox's endpoint.
+
+    A context prepared for this endpoint and region (``prepare_sandbox_context``) is handed out
+    the first time, joined to the run; every later call makes a new one.
+    """
+    if RUN_KNOWLEDGE is not None:
+        RUN_KNOWLEDGE.sandbox = (endpoint_url, region)
+    prepared = PREPARED_SANDBOX_CONTEXTS.pop((endpoint_url, region), None)
+    if prepared is not None:
+        prepared.join_run()
+        return prepared
     session = boto3.Session(
         aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name=region
     )
     return AwsContext(session, region, endpoint_url=endpoint_url, target="sandbox")
+
+
+def prepare_sandbox_context(endpoint_url: str, region: str, services: tuple[str, ...] | list[str]) -> None:
+    """Make, now, the sandbox context the next ``sandbox_context(endpoint_url, region)`` hands
+    out, with a client for each of ``services``.
+
+    The headless runner prepares one before forking a notebook's process: each process then
+    starts with the context untouched (no call made, nothing recorded or read), instead of
+    building a session and its clients again (a client 4 to 5 ms; a run made 54).
+    """
+    PREPARED_SANDBOX_CONTEXTS.pop((endpoint_url, region), None)
+    context = sandbox_context(endpoint_url, region)
+    for service in services:
+        context.client(service)
+    PREPARED_SANDBOX_CONTEXTS[(endpoint_url, region)] = context
 
 
 def environment_context(region: str) -> AwsContext:

@@ -26,7 +26,9 @@ from typing import Any
 
 
 from runbook_lib import errors
-from runbook_lib.warm_up import collect_garbage_less_often, defer_iri_grammars, prepare_in_process_run, warm_botocore_models
+from runbook_lib.warm_up import (
+    collect_garbage_less_often, defer_iri_grammars, prepare_in_process_run, prepare_next_context, warm_botocore_models,
+)
 from runbook_lib.parameters import (
     COMMON_PARAMETERS, load_parameters_file, read_parameter_specs, read_schema, require_valid_parameters,
 )
@@ -315,6 +317,7 @@ def run_runbook(
         parameters = parameters_for(notebook, loaded, apply=apply, summary_file=report_file)
         if engine == IN_PROCESS:
             warm_botocore_models([outcome.report for outcome in outcomes])
+            prepare_next_context(knowledge)
             outcome, knowledge = run_notebook_isolated(notebook, run_dir / notebook.name, parameters, knowledge=knowledge)
         else:
             outcome = run_notebook(notebook, run_dir / notebook.name, parameters, engine=KERNEL)

@@ -169,6 +169,19 @@ def warm_botocore_models(reports: list[dict[str, Any]]) -> None:
     parse_service_models(sorted({str(call).split(":")[0] for report in reports for call in report.get("calls", [])}))
 
 
+def prepare_next_context(knowledge: Any) -> None:
+    """Make, in this process, the sandbox context the next forked copy's notebook will ask for:
+    at the endpoint and region the last notebook's acted on (``aws.RunKnowledge.sandbox``), with
+    a client for each of ``RUNBOOK_SERVICES``; once for the run, unless the endpoint or region
+    changes. Before the first notebook nothing is known, and nothing is prepared."""
+    from runbook_lib import aws
+
+    if knowledge is None or knowledge.sandbox is None or knowledge.sandbox in aws.PREPARED_SANDBOX_CONTEXTS:
+        return
+    aws.PREPARED_SANDBOX_CONTEXTS.clear()
+    aws.prepare_sandbox_context(*knowledge.sandbox, services=RUNBOOK_SERVICES)
+
+
 def parse_service_models(services: tuple[str, ...] | list[str]) -> None:
     """Parse the models of ``services`` with the shared loader (``share_botocore_data``)."""
     import botocore.exceptions

@@ -1,0 +1,59 @@
+"""The sandbox context a headless run's parent prepares before forking a notebook's process: handed
+out once, untouched, and joined to what the run carries (``aws.prepare_sandbox_context``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from runbook_lib import aws
+from runbook_lib.aws_memo import identity_of
+from runbook_lib.warm_up import RUNBOOK_SERVICES, prepare_next_context
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(autouse=True)
+def nothing_prepared_or_carried():
+    aws.PREPARED_SANDBOX_CONTEXTS.clear()
+    yield
+    aws.PREPARED_SANDBOX_CONTEXTS.clear()
+    aws.carry_run(None)
+
+
+def test_a_prepared_context_is_handed_out_once_with_its_clients_and_only_where_it_was_prepared(sandbox):
+    aws.prepare_sandbox_context(sandbox.url, REGION, ["sts", "iam"])
+    prepared = aws.PREPARED_SANDBOX_CONTEXTS[(sandbox.url, REGION)]
+
+    assert aws.sandbox_context(sandbox.url, "eu-west-1") is not prepared  # another region: made anew
+    first = aws.sandbox_context(sandbox.url, REGION)
+    assert first is prepared and set(first._clients) == {"sts", "iam"}
+    assert first.recorder.calls == [] and first.reads.answers == {}
+    assert aws.sandbox_context(sandbox.url, REGION) is not first  # handed out once
+    first.client("iam").get_account_summary()
+    assert [str(call) for call in first.recorder.calls] == ["iam:GetAccountSummary"]
+
+
+def test_a_prepared_context_joins_the_run_it_is_handed_out_in(sandbox):
+    aws.prepare_sandbox_context(sandbox.url, REGION, ["sts"])  # in the runner, before any run is carried
+    knowledge = aws.RunKnowledge(permission_sets={"instance": {"AdministratorAccess": "arn"}})
+    aws.carry_run(knowledge)  # in the notebook's process
+    context = aws.sandbox_context(sandbox.url, REGION)
+    assert context.permission_set_arns is knowledge.permission_sets
+    assert context.reads.answers is knowledge.reads[identity_of(context)] and context.reads.held
+    assert knowledge.sandbox == (sandbox.url, REGION)  # what the runner prepares for the next notebook
+
+
+def test_the_runner_prepares_where_the_last_notebook_acted_and_once_for_the_run(sandbox):
+    prepare_next_context(None)  # before the first notebook: nothing is known
+    prepare_next_context(aws.RunKnowledge())  # a notebook with no sandbox context
+    assert aws.PREPARED_SANDBOX_CONTEXTS == {}
+
+    knowledge = aws.RunKnowledge(sandbox=(sandbox.url, REGION))
+    prepare_next_context(knowledge)
+    prepared = aws.PREPARED_SANDBOX_CONTEXTS[(sandbox.url, REGION)]
+    assert set(prepared._clients) == set(RUNBOOK_SERVICES)
+    prepare_next_context(knowledge)
+    assert aws.PREPARED_SANDBOX_CONTEXTS[(sandbox.url, REGION)] is prepared  # not made again
+
+    prepare_next_context(aws.RunKnowledge(sandbox=(sandbox.url, "eu-west-1")))
+    assert list(aws.PREPARED_SANDBOX_CONTEXTS) == [(sandbox.url, "eu-west-1")]
