@@ -14,6 +14,7 @@ from pathlib import Path
 
 from runbook_lib.errors import SandboxError
 from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, ensure_sandbox
+from runbook_lib.warm_up import defer_iri_grammars
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = PROJECT / "notebooks"
@@ -51,7 +52,7 @@ def refresh_working_copy(source: Path = NOTEBOOKS, copy: Path = WORKING_COPY) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Start (or find) the sandbox, then replace this process with JupyterLab."""
+    """Start (or find) the sandbox, then run JupyterLab in this process until it stops."""
     try:
         url = ensure_sandbox().url
     except SandboxError as error:
@@ -62,12 +63,31 @@ def main(argv: list[str] | None = None) -> int:
     write_kernel_profile()
     os.environ["IPYTHONDIR"] = str(KERNEL_IPYTHON_DIR)
     print(f"Sandbox running at {url}; opening JupyterLab on {WORKING_COPY} (your copy of notebooks/).")
-    arguments = ["jupyter-lab", f"--ServerApp.root_dir={WORKING_COPY}", *(argv if argv is not None else sys.argv[1:])]
+    arguments = [f"--ServerApp.root_dir={WORKING_COPY}", *(argv if argv is not None else sys.argv[1:])]
     if os.geteuid() == 0:  # Jupyter refuses to run as root without it (containers, workshops)
         arguments.append("--allow-root")
-    jupyter = Path(sys.executable).with_name("jupyter-lab")
-    os.execv(str(jupyter), arguments)
-    return 0  # not reached: execv replaced the process
+    launch_jupyterlab(arguments)
+    return 0
+
+
+def jupyterlab_command(arguments: list[str]) -> list[str]:
+    """Return the command that runs JupyterLab in a new process as ``launch_jupyterlab`` does."""
+    launch = "import sys; from runbook_lib.lab import launch_jupyterlab; launch_jupyterlab(sys.argv[1:])"
+    return [sys.executable, "-c", launch, *arguments]
+
+
+def launch_jupyterlab(arguments: list[str]) -> None:
+    """Run JupyterLab in this process with ``arguments`` (``jupyter lab``'s), until it stops.
+
+    As the ``jupyter-lab`` command does, but with ``rfc3987_syntax``'s grammars deferred
+    (``warm_up.defer_iri_grammars``): jupyter-events imports jsonschema, whose format checkers
+    build them on import, 1.3 s of the 3 s JupyterLab takes to start, for an "iri" format its
+    schemas never check.
+    """
+    defer_iri_grammars()
+    from jupyterlab.labapp import LabApp
+
+    LabApp.launch_instance(argv=arguments)
 
 
 if __name__ == "__main__":

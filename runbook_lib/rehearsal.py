@@ -400,7 +400,7 @@ def open_lab(work_dir: Path, jupyter_arguments: list[str]) -> int:
     Raises:
         SandboxError: when the sandbox does not start or its console refuses a step.
     """
-    from runbook_lib.lab import refresh_working_copy
+    from runbook_lib.lab import jupyterlab_command, refresh_working_copy
     from runbook_lib.sandbox import SANDBOX_URL_VARIABLE
 
     home = work_dir / "home"
@@ -412,11 +412,11 @@ def open_lab(work_dir: Path, jupyter_arguments: list[str]) -> int:
         print(describe_by_hand(read_console(sandbox.client), sandbox.url))
         environment = rehearsal_environment(home, sandbox.url, os.environ)
         environment[SANDBOX_URL_VARIABLE] = sandbox.url  # target 'sandbox' meets this account, and is refused
-        arguments = [str(Path(sys.executable).with_name("jupyter-lab")), f"--ServerApp.root_dir={notebooks}", *jupyter_arguments]
+        arguments = [f"--ServerApp.root_dir={notebooks}", *jupyter_arguments]
         if os.geteuid() == 0:  # Jupyter refuses to run as root without it (containers, workshops)
             arguments.append("--allow-root")
         try:
-            return subprocess.run(arguments, env=environment, cwd=str(notebooks), check=False).returncode
+            return subprocess.run(jupyterlab_command(arguments), env=environment, cwd=str(notebooks), check=False).returncode
         except KeyboardInterrupt:  # Ctrl-C ends JupyterLab and the rehearsal with it
             return 0
 

@@ -42,3 +42,24 @@ def test_the_labs_kernels_load_the_plain_error_display_from_their_first_cell(tmp
         InteractiveShell.clear_instance()
     assert not result.success
     assert "Run the cells above first" in shown and "Traceback" not in shown
+
+
+def test_jupyterlab_starts_without_building_the_iri_grammars():
+    """The command `make lab`, the rehearsal and the browser tests run JupyterLab with: its
+    server's modules load (jupyter-events, jsonschema) but not ``rfc3987_syntax``'s grammars."""
+    import subprocess
+
+    from runbook_lib.lab import jupyterlab_command
+
+    command = jupyterlab_command(["--version"])
+    probe = command[2].replace("launch_jupyterlab(sys.argv[1:])", (
+        "\ntry:\n    launch_jupyterlab(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('jupyter_events' in sys.modules, 'lark' in sys.modules)"
+    ))
+    finished = subprocess.run([*command[:2], probe, *command[3:]], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    version, loaded = finished.stdout.strip().splitlines()[-2:]
+    import jupyterlab
+
+    assert version == jupyterlab.__version__
+    assert loaded == "True False", "JupyterLab's server modules should load, the IRI grammars not"

@@ -32,7 +32,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from runbook_lib.lab import write_kernel_profile
+from runbook_lib.lab import jupyterlab_command, write_kernel_profile
 from runbook_lib.sandbox import SandboxClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -392,11 +392,12 @@ def jupyter_server(chromium_executable: Path, tmp_path_factory: pytest.TempPathF
     environment = {**os.environ, **write_jupyter_config(base / "jupyter")}
     port = find_free_port()
     token = secrets.token_hex(24)
-    command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+    # JupyterLab as `make lab` runs it (runbook_lib.lab.launch_jupyterlab: 1.3 s less cpu to start).
+    command = jupyterlab_command([
+        "--no-browser", "--ip=127.0.0.1", f"--port={port}",
         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}",
         "--allow-root", "--LabApp.expose_app_in_browser=True", *SERVER_FLAGS,
-    ]
+    ])
     log_file = base / "jupyterlab.log"
     with log_file.open("wb") as log:
         process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=base)
