@@ -45,21 +45,25 @@ def test_the_labs_kernels_load_the_plain_error_display_from_their_first_cell(tmp
 
 
 def test_jupyterlab_starts_without_building_the_iri_grammars():
-    """The command `make lab`, the rehearsal and the browser tests run JupyterLab with: its
-    server's modules load (jupyter-events, jsonschema) but not ``rfc3987_syntax``'s grammars."""
+    """The command `make lab`, the rehearsal and the browser tests run JupyterLab with answer as
+    ``jupyter lab`` does; in it, the server's modules load (jupyter-events, jsonschema) but not
+    ``rfc3987_syntax``'s grammars."""
     import subprocess
+    import sys
+
+    import jupyterlab
 
     from runbook_lib.lab import jupyterlab_command
 
-    command = jupyterlab_command(["--version"])
-    probe = command[2].replace("launch_jupyterlab(sys.argv[1:])", (
-        "\ntry:\n    launch_jupyterlab(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-        "print('jupyter_events' in sys.modules, 'lark' in sys.modules)"
-    ))
-    finished = subprocess.run([*command[:2], probe, *command[3:]], capture_output=True, text=True, timeout=120)
-    assert finished.returncode == 0, finished.stderr
-    version, loaded = finished.stdout.strip().splitlines()[-2:]
-    import jupyterlab
+    answered = subprocess.run(jupyterlab_command(["--version"]), capture_output=True, text=True, timeout=120, check=False)
+    assert answered.returncode == 0, answered.stderr
+    assert answered.stdout.strip().splitlines()[-1] == jupyterlab.__version__
 
-    assert version == jupyterlab.__version__
-    assert loaded == "True False", "JupyterLab's server modules should load, the IRI grammars not"
+    probe = (
+        "import sys\nfrom runbook_lib.lab import launch_jupyterlab\n"
+        "try:\n    launch_jupyterlab(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print('jupyter_events' in sys.modules, 'lark' in sys.modules)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip().splitlines()[-1] == "True False", "the server's modules, not the IRI grammars"
