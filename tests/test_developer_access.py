@@ -451,9 +451,9 @@ def test_plan_only_on_a_half_built_account_ends_step_06_waiting_for_step_05(sand
 def aws_cli_v1(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Install the AWS CLI v1 from PyPI into a venv of its own; return its ``aws``.
 
-    With the uv `make` installs beside this Python (1.8 s with the venv made); with pip where there is none
-    (about 7 s). Never skipped: without it the test fails, so CI proves the profiles with a real
-    client.
+    With the uv `make` installs beside this Python (1.8 s with the venv made); with pip where
+    there is none (about 7 s). Never skipped: without it the test fails, so CI proves the
+    profiles with a real client.
     """
     venv = tmp_path_factory.mktemp("awscli-venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
