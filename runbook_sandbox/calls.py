@@ -93,6 +93,10 @@ def model_name(*candidates: str | None) -> str:
     return ""
 
 
+WARM_UP_PATH = "/_sandbox/no-operation-here"
+"""A path no AWS operation has: what ``prepare_to_identify`` asks a router to match."""
+
+
 def match_rest_route(service: str, environ: dict[str, Any]) -> tuple[str, dict[str, str]]:
     """Return the operation a REST request's method and path name in botocore's model of
     ``service``, and the route's labels; ``("", {})`` when none matches."""
@@ -110,13 +114,23 @@ def match_rest_route(service: str, environ: dict[str, Any]) -> tuple[str, dict[s
 def prepare_to_identify(service: str) -> None:
     """Parse botocore's model of ``service`` and, for a REST service, build moto's router of its
     routes: what ``identify_call`` would otherwise do on the service's first call (0.1 s each
-    for Lambda and API Gateway)."""
+    for Lambda and API Gateway).
+
+    moto makes a service's router lazily, and its routes (``RestRouter``) only on the first
+    ``match``: one is asked here, for a path no operation has, so that the routes are built now.
+    """
+    from moto.core.request import Request
     from moto.core.routing import get_service_router
     from moto.core.utils import get_service_model
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.test import EnvironBuilder
 
     model = model_name(service)
     if model and get_service_model(model).protocol.startswith("rest"):
-        get_service_router(model)
+        try:
+            get_service_router(model).match(Request(EnvironBuilder(method="GET", path=WARM_UP_PATH).get_environ()))
+        except (HTTPException, NotImplementedError):
+            pass  # no operation there, as intended: the routes are built
 
 
 def identify_call(environ: dict[str, Any], form: Mapping[str, list[str]], moto_service: str | None) -> ServiceCall:

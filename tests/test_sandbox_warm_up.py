@@ -38,3 +38,29 @@ def test_the_warm_up_prepares_the_routes_the_access_control_reads_for_rest_servi
     assert get_service_router.cache_info().currsize == 1  # Lambda is REST; STS (query) needs no routes
     assert server.WARMED_SERVICES[:3] == ("sts", "organizations", "sso-admin")  # 00's first calls come first
     assert "ec2" not in server.WARMED_SERVICES  # 1 s to build; the runbook's EC2 calls are the sandbox's own
+
+
+def test_after_the_warm_up_a_rest_services_first_call_builds_no_routes(app, monkeypatch):
+    """moto builds a REST service's routes on its router's first match, not when the router is
+    made: the warm-up must ask for a match, or Lambda's first call waits 0.1 s for its routes."""
+    from moto.core import routing
+    from werkzeug.test import EnvironBuilder
+
+    from runbook_sandbox import calls
+
+    routing.get_service_router.cache_clear()
+    server.warm_up(app, ["lambda"])
+    built = []
+    original_init = routing.RestRouter.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(self)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(routing.RestRouter, "__init__", counting_init)
+    environ = EnvironBuilder(method="GET", path="/2015-03-31/functions/").get_environ()
+    assert calls.match_rest_route(calls.model_name("lambda"), environ)[0] == "ListFunctions"
+    assert built == []  # the warm-up built them
+    routing.get_service_router.cache_clear()
+    assert calls.match_rest_route(calls.model_name("lambda"), environ)[0] == "ListFunctions"
+    assert len(built) == 1  # the count sees a build when one happens
