@@ -13,6 +13,7 @@ kernel is, without a kernel's boot and shutdown. ``--engine kernel`` runs each i
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime
 import gc
 import json
@@ -22,7 +23,7 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 from runbook_lib import errors
@@ -351,12 +352,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     collect_garbage_less_often()  # this process only warms up, forks and waits
     try:
-        loaded = load_parameters(args.params, find_notebooks(args.notebooks))
+        notebooks = find_notebooks(args.notebooks)
+        loaded = load_parameters(args.params, notebooks)
+        warm_up = prepare_in_process_run if args.engine == IN_PROCESS and forks_safely() else None
         if loaded.get("target", "sandbox") == "sandbox":
-            from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, ensure_sandbox
+            from runbook_lib.sandbox import SANDBOX_URL_VARIABLE
 
             # Kernels (and forked copies) inherit this: every notebook acts on the same sandbox account.
-            os.environ[SANDBOX_URL_VARIABLE] = ensure_sandbox().url
+            os.environ[SANDBOX_URL_VARIABLE] = sandbox_url_while(warm_up, notebooks)
+        elif warm_up is not None:
+            warm_up(notebooks)
         run_dir, outcomes = run_runbook(
             notebooks_dir=args.notebooks, output_root=args.output, loaded=loaded, plan_only=args.plan_only,
             engine=args.engine,
@@ -369,6 +374,27 @@ def main(argv: list[str] | None = None) -> int:
     if loaded.get("target", "sandbox") == "sandbox":
         print(f"The sandbox keeps running at {os.environ['RUNBOOK_SANDBOX_URL']} (stop it: make sandbox-stop).")
     return exit_code(outcomes, plan_only=args.plan_only or not loaded.get("apply", True))
+
+
+def sandbox_url_while(warm_up: Callable[[list[Path]], None] | None, notebooks: list[Path]) -> str:
+    """Return the URL of the sandbox the run acts on (``ensure_sandbox``: the one named or
+    remembered, else a new one), found in a thread while this process warms up for ``notebooks``.
+
+    The two wait on different processes: a sandbox just started builds its services' apps for
+    about half a second and answers its first request only between them, and one not running
+    yet takes a second to start, while the warm-up is this process's own imports and parsing
+    (0.5 s). One after the other, a run on a sandbox just started waited 0.24 s for the
+    sandbox's first answer before it began to warm up. The thread has ended before this returns,
+    so no thread is running when the run forks. A sandbox that cannot be reached is reported
+    once the warm-up is done, as before it (``SandboxError``).
+    """
+    from runbook_lib.sandbox import ensure_sandbox
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox") as pool:
+        found = pool.submit(ensure_sandbox)
+        if warm_up is not None:
+            warm_up(notebooks)
+        return found.result().url
 
 
 def exit_code(outcomes: list[StepOutcome], *, plan_only: bool) -> int:

@@ -33,6 +33,9 @@ SERVICE_MODEL_KINDS = ("service-2", "paginators-1", "endpoint-rule-set-1")
 """What a botocore client of a service reads (``waiters-2`` only when a waiter is asked for)."""
 
 
+PREPARED: list[bool] = []
+"""Holds True once ``prepare_in_process_run`` ran in this process (and so in its forked copies)."""
+
 GC_THRESHOLD = 50_000
 """A headless run's processes collect garbage once every this many new objects, not Python's 700."""
 
@@ -61,7 +64,13 @@ def prepare_in_process_run(notebooks: list[Path]) -> None:
     pandas is not imported here: a headless run with the default parameters imports none (plans,
     checks and the services catalogue are ``runbook_lib.tables``), and only 08's opt-in spending
     (``show_spending``) is a pandas frame, so importing it here (0.5 s) would save no copy anything.
+
+    A second call returns at once: the runner's ``main`` warms up while the sandbox answers, and
+    ``run_runbook`` (which tests call directly) warms up in case nobody did.
     """
+    if PREPARED:
+        return
+    PREPARED.append(True)
     defer_iri_grammars()
     defer_kernel_client()
     import papermill  # noqa: F401  (the point is the import)
