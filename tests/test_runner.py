@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import boto3
@@ -607,3 +608,25 @@ def test_sessions_copy_botocores_handlers_registered_once_and_see_handlers_added
         "client = botocore.session.Session().create_client('sts', region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='y')\n"
         "assert client.meta.events is not None\n"
     )
+
+
+def test_the_sandbox_is_found_while_the_run_warms_up_and_no_thread_outlives_it(sandbox, monkeypatch):
+    monkeypatch.setenv("RUNBOOK_SANDBOX_URL", sandbox.url)
+    seen: list[tuple[str, int]] = []
+
+    def warm_up_here(notebooks):
+        seen.append((notebooks[0].stem, threading.active_count()))
+
+    before = threading.active_count()
+    assert runner.sandbox_url_while(warm_up_here, [NOTEBOOKS / "00_start_here.ipynb"]) == sandbox.url
+    assert seen == [("00_start_here", before + 1)]  # the warm-up ran beside the sandbox's thread
+    assert threading.active_count() == before  # ended before the run forks
+    assert runner.sandbox_url_while(None, []) == sandbox.url  # the kernel engine: no warm-up
+
+
+def test_a_named_sandbox_that_does_not_answer_is_refused_after_the_warm_up_with_advice(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RUNBOOK_SANDBOX_URL", "http://127.0.0.1:9")  # discard: nothing answers
+    assert runner.main(["--output", str(tmp_path / "runs"), "--engine", "kernel"]) == runner.EXIT_REFUSED
+    said = capsys.readouterr().err
+    assert "SandboxError" in said and "no sandbox answers there" in said and "Traceback" not in said
+    assert not (tmp_path / "runs").exists()  # refused before the run made its folder
