@@ -96,10 +96,17 @@ class Learner:
 
 @contextmanager
 def fresh_learner(checkout: Path) -> Iterator[Learner]:
-    """Yield a learner with a new home and a new sandbox; remove both afterwards."""
+    """Yield a learner with a new home and a new sandbox, its warm-up done; remove both afterwards.
+
+    A sandbox builds its services' apps in the background for about a second once it listens
+    (``runbook_sandbox.server.warm_up``): a process timed at once would be timed partly against
+    the sandbox's own start, and how much depends on when it makes its first calls. A learner's
+    sandbox is already running when they start (``make lab``), so the bench waits for it too.
+    """
     home = Path(tempfile.mkdtemp(prefix="runbook-bench-home-"))
     sandbox = start_sandbox(log_dir=home / "sandbox-log")
     try:
+        wait_for(sandbox.client.warmed_up, timeout=60)
         yield Learner(home, sandbox, checkout)
     finally:
         sandbox.stop()

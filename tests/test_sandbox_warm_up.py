@@ -64,3 +64,24 @@ def test_after_the_warm_up_a_rest_services_first_call_builds_no_routes(app, monk
     routing.get_service_router.cache_clear()
     assert calls.match_rest_route(calls.model_name("lambda"), environ)[0] == "ListFunctions"
     assert len(built) == 1  # the count sees a build when one happens
+
+
+def test_the_sandbox_says_when_its_warm_up_is_done_even_after_a_failure(app, monkeypatch):
+    monkeypatch.setattr(server, "WARMED_UP", server.threading.Event())
+
+    def failing_warm_up(app):
+        raise RuntimeError("a service failed to build")
+
+    monkeypatch.setattr(server, "warm_up", failing_warm_up)
+    with pytest.raises(RuntimeError):
+        server.warm_up_then_say_so(app)
+    assert server.WARMED_UP.is_set()  # a benchmark waiting on it is not left waiting
+
+
+def test_a_running_sandbox_answers_that_it_is_warmed_up(sandbox):
+    import time
+
+    deadline = time.monotonic() + 60
+    while not sandbox.warmed_up():
+        assert time.monotonic() < deadline, "the sandbox's warm-up never finished"
+        time.sleep(0.05)

@@ -74,6 +74,12 @@ class SandboxClient:
             return False
         return True
 
+    def warmed_up(self) -> bool:
+        """Return True once the sandbox has built the apps of the services the runbook calls
+        (it does so in the background once it listens; a call that comes sooner may wait for
+        one). Only ``make bench`` waits for it: a client need not."""
+        return bool(self.request("GET", "warmed-up").get("warmed_up"))
+
     def mode(self) -> str:
         """Return the mode the sandbox was started in: ``workshop`` or ``rehearsal``.
 
