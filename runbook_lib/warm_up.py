@@ -33,8 +33,9 @@ SERVICE_MODEL_KINDS = ("service-2", "paginators-1", "endpoint-rule-set-1")
 """What a botocore client of a service reads (``waiters-2`` only when a waiter is asked for)."""
 
 
-PREPARED: list[bool] = []
-"""Holds True once ``prepare_in_process_run`` ran in this process (and so in its forked copies)."""
+PREPARED_FOR: set[tuple[Path, ...]] = set()
+"""The lists of notebooks ``prepare_in_process_run`` has prepared this process (and so its
+forked copies) for."""
 
 GC_THRESHOLD = 50_000
 """A headless run's processes collect garbage once every this many new objects, not Python's 700."""
@@ -65,12 +66,13 @@ def prepare_in_process_run(notebooks: list[Path]) -> None:
     checks and the services catalogue are ``runbook_lib.tables``), and only 08's opt-in spending
     (``show_spending``) is a pandas frame, so importing it here (0.5 s) would save no copy anything.
 
-    A second call returns at once: the runner's ``main`` warms up while the sandbox answers, and
-    ``run_runbook`` (which tests call directly) warms up in case nobody did.
+    A second call for the same notebooks returns at once: the runner's ``main`` warms up while
+    the sandbox answers, and ``run_runbook`` (which tests call directly) warms up in case nobody
+    did. Other notebooks (a test's own) are prepared for as the first were.
     """
-    if PREPARED:
+    if tuple(notebooks) in PREPARED_FOR:
         return
-    PREPARED.append(True)
+    PREPARED_FOR.add(tuple(notebooks))
     defer_iri_grammars()
     defer_kernel_client()
     import papermill  # noqa: F401  (the point is the import)

@@ -634,3 +634,15 @@ def test_a_named_sandbox_that_does_not_answer_is_refused_after_the_warm_up_with_
     said = capsys.readouterr().err
     assert "SandboxError" in said and "no sandbox answers there" in said and "Traceback" not in said
     assert not (tmp_path / "runs").exists()  # refused before the run made its folder
+
+
+def test_the_warm_up_is_done_once_for_the_same_notebooks_and_again_for_others(tmp_path, monkeypatch):
+    parsed: list[tuple[str, ...]] = []
+    monkeypatch.setattr(warm_up, "parse_service_models", lambda services: parsed.append(tuple(services)))
+    first = write_step_notebooks(tmp_path / "first", "x = 1")
+    others = write_step_notebooks(tmp_path / "others", "x = 2")
+    warm_up.prepare_in_process_run(runner.find_notebooks(first))
+    warm_up.prepare_in_process_run(runner.find_notebooks(first))  # main's, then run_runbook's
+    assert parsed == [warm_up.RUNBOOK_SERVICES]
+    warm_up.prepare_in_process_run(runner.find_notebooks(others))
+    assert len(parsed) == 2
