@@ -45,7 +45,7 @@ def test_the_labs_kernels_load_the_plain_error_display_from_their_first_cell(tmp
 
 
 def test_jupyterlab_starts_without_building_the_iri_grammars():
-    """The command `make lab`, the rehearsal and the browser tests run JupyterLab with answer as
+    """The command `make lab`, the rehearsal and the browser tests run JupyterLab with answers as
     ``jupyter lab`` does; in it, the server's modules load (jupyter-events, jsonschema) but not
     ``rfc3987_syntax``'s grammars."""
     import subprocess
