@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from runbook_lib import progress_widgets
 from runbook_lib.errors import RunbookError
+from runbook_lib.garbage import collect_garbage_less_often, skip_the_collection_at_exit
 from runbook_lib.progress import Progress, TextProgress, current_progress
 
 
@@ -175,5 +176,12 @@ def show_sign_in_prompt(prompt: Any) -> None:
 def load_ipython_extension(shell: Any) -> None:
     """Show errors plainly from a kernel's first cell (``make lab`` loads this module as an IPython
     extension): a cell run before the step's first one would otherwise end in a traceback, since
-    ``begin_step`` is what installs the display."""
+    ``begin_step`` is what installs the display.
+
+    The kernel also collects garbage as a headless run's processes do (``runbook_lib.garbage``):
+    less often while a step imports boto3 and the runbook, and not at all as it exits, so that
+    shutting a notebook down does not wait for a scan of everything the kernel held.
+    """
     show_errors_plainly()
+    collect_garbage_less_often()
+    skip_the_collection_at_exit()

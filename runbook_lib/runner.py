@@ -27,9 +27,8 @@ from typing import Any, Callable
 
 
 from runbook_lib import errors
-from runbook_lib.warm_up import (
-    collect_garbage_less_often, defer_iri_grammars, prepare_in_process_run, prepare_next_context, warm_botocore_models,
-)
+from runbook_lib.garbage import collect_garbage_less_often
+from runbook_lib.warm_up import defer_iri_grammars, prepare_in_process_run, prepare_next_context, warm_botocore_models
 from runbook_lib.parameters import (
     COMMON_PARAMETERS, load_parameters_file, read_parameter_specs, read_schema, require_valid_parameters,
 )

@@ -11,7 +11,6 @@ what a run does, only what each forked copy finds already done.
 from __future__ import annotations
 
 import ast
-import gc
 import importlib
 import json
 import importlib.util
@@ -36,23 +35,6 @@ SERVICE_MODEL_KINDS = ("service-2", "paginators-1", "endpoint-rule-set-1")
 PREPARED_FOR: set[tuple[Path, ...]] = set()
 """The lists of notebooks ``prepare_in_process_run`` has prepared this process (and so its
 forked copies) for."""
-
-GC_THRESHOLD = 50_000
-"""A headless run's processes collect garbage once every this many new objects, not Python's 700."""
-
-
-def collect_garbage_less_often() -> None:
-    """Raise this process's garbage-collection threshold to ``GC_THRESHOLD`` (the older
-    generations' thresholds kept).
-
-    A headless run's processes are short and allocate in bursts (imports, botocore's models and
-    clients): with Python's threshold of 700 a forked copy ran 10-70 collections per notebook,
-    0.4 s of a run's cpu, to free almost nothing (``gc.freeze`` already keeps the inherited
-    objects out of them). A collection still comes every ``GC_THRESHOLD`` objects, so the memory
-    cycles hold stays bounded, a few MB.
-    """
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
-
 
 def prepare_in_process_run(notebooks: list[Path]) -> None:
     """Import, once, what every notebook would import again: papermill, IPython, the engine and

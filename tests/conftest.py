@@ -34,7 +34,8 @@ from runbook_lib.cells import forget_failures  # noqa: E402
 from runbook_lib.progress import use_progress  # noqa: E402
 from runbook_lib.sandbox import SANDBOX_URL_VARIABLE, SandboxClient, SandboxProcess, start_sandbox  # noqa: E402
 from sandbox_seeds import SEED, prepare_account_for  # noqa: E402
-from runbook_lib.warm_up import collect_garbage_less_often, share_botocore_data, share_builtin_handlers  # noqa: E402
+from runbook_lib.garbage import collect_garbage_less_often  # noqa: E402
+from runbook_lib.warm_up import share_botocore_data, share_builtin_handlers  # noqa: E402
 
 # Every test makes a boto3 session of its own (``ctx``), and each new session would parse botocore's
 # data files and every service model it makes a client for again: about 0.25 s a client, most of a
@@ -66,7 +67,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     tests), nearly all for its whole life, and Python's collector scanned them all 47 times in a
     run of the tests outside tests/browser in one process (0.28 s a scan, 13.5 s in all, of 134 s
     of cpu). Frozen (``gc.freeze``) and with the headless runner's threshold
-    (``warm_up.collect_garbage_less_often``): 5 full scans, 0.7 s, and 115 s of cpu. Objects made
+    (``garbage.collect_garbage_less_often``): 5 full scans, 0.7 s, and 115 s of cpu. Objects made
     later are collected as before, only less often; nothing a test asserts depends on when.
     """
     gc.collect()

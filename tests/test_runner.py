@@ -18,7 +18,7 @@ import boto3
 import pytest
 import yaml
 
-from runbook_lib import runner, warm_up
+from runbook_lib import garbage, runner, warm_up
 from runbook_lib.errors import InputError
 from runbook_lib.paths import sandbox_config_file
 from runbook_lib.runner import StepOutcome, load_parameters, parameters_for, render_summary, run_runbook
@@ -438,7 +438,7 @@ def test_a_notebooks_copy_collects_garbage_less_often_and_this_process_is_left_a
     before = gc.get_threshold()
     gc.set_threshold(700, *before[1:])  # Python's own: the tests' processes collect less often themselves (conftest)
     try:
-        notebooks = write_step_notebooks(tmp_path / "notebooks", f"import gc\nassert gc.get_threshold()[0] == {warm_up.GC_THRESHOLD}")
+        notebooks = write_step_notebooks(tmp_path / "notebooks", f"import gc\nassert gc.get_threshold()[0] == {garbage.GC_THRESHOLD}")
         _, outcomes = run_runbook(notebooks_dir=notebooks, output_root=tmp_path / "runs", loaded=load_parameters(None))
         assert [(outcome.succeeded, outcome.error) for outcome in outcomes] == [(True, "")]
         assert gc.get_threshold() == (700, *before[1:])
