@@ -376,8 +376,10 @@ def bench_memory(args: argparse.Namespace) -> None:
         environment.update(JUPYTER_CONFIG_DIR=str(jupyter / "config"), JUPYTER_RUNTIME_DIR=str(jupyter / "runtime"),
                            JUPYTER_DATA_DIR=str(jupyter / "data"), IPYTHONDIR=str(jupyter / "ipython"))
         port, token = free_port(), "bench"
+        # JupyterLab as `make lab` starts it (runbook_lib.lab.launch_jupyterlab).
+        launch = "import sys; from runbook_lib.lab import launch_jupyterlab; launch_jupyterlab(sys.argv[1:])"
         server = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+            [sys.executable, "-c", launch, "--no-browser", "--ip=127.0.0.1", f"--port={port}",
              "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
              f"--ServerApp.root_dir={args.checkout / 'notebooks'}", "--allow-root"],
             env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=learner.home,
@@ -385,29 +387,45 @@ def bench_memory(args: argparse.Namespace) -> None:
         try:
             url = f"http://127.0.0.1:{port}"
             wait_for(lambda: api(url, token, "GET", "/api/status") is not None, 60)
+            asked = time.perf_counter()
             kernel = api(url, token, "POST", "/api/kernels")
             client = BlockingKernelClient(connection_file=str(jupyter / "runtime" / f"kernel-{kernel['id']}.json"))
             client.load_connection_file()
             client.start_channels()
             client.wait_for_ready(timeout=60)
+            answered = time.perf_counter()
             reply = client.execute_interactive(KERNEL_WARM_UP, timeout=120, output_hook=lambda message: None)
+            warmed = time.perf_counter()
+            printed: list[str] = []
+            client.execute_interactive("import os; print(os.getpid())", timeout=30,
+                                       output_hook=lambda message: printed.append(message["content"].get("text", "")))
             client.stop_channels()
             if reply["content"]["status"] != "ok":
                 raise SystemExit(f"the kernel's warm-up failed: {reply['content']}")
+            kernel_pid = int("".join(printed))
             lab = psutil.Process(server.pid)
-            kernels = lab.children(recursive=True)
             lab_only = lab.memory_full_info()
-            kernel_memory = [tree_memory(child) for child in kernels]
+            others = [(process_role(child, kernel_pid), child.memory_full_info()) for child in lab.children(recursive=True)]
             sandbox = tree_memory(psutil.Process(learner.sandbox.process.pid))
         finally:
             server.terminate()
             server.wait(timeout=30)
     rows = [["JupyterLab server", megabytes(lab_only.rss), megabytes(lab_only.uss)]]
-    rows += [["kernel (after begin_step, pandas, ipywidgets)", megabytes(memory[0]), megabytes(memory[2])] for memory in kernel_memory]
+    rows += [[role, megabytes(memory.rss), megabytes(memory.uss)] for role, memory in others]
     rows.append(["sandbox (moto server, holding the account the runbook made)", megabytes(sandbox[0]), megabytes(sandbox[2])])
-    total = (lab_only.rss + sum(m[0] for m in kernel_memory) + sandbox[0], lab_only.uss + sum(m[2] for m in kernel_memory) + sandbox[2])
+    total = (lab_only.rss + sum(m.rss for _, m in others) + sandbox[0], lab_only.uss + sum(m.uss for _, m in others) + sandbox[2])
     rows.append(["one learner, in all", megabytes(total[0]), megabytes(total[1])])
     print(table(["process", "resident (RSS)", "private (USS)"], rows) + "\n")
+    print(f"The kernel answered {answered - asked:.2f} s after it was asked for; the step's first cells "
+          f"(begin_step, pandas, ipywidgets) took {warmed - answered:.2f} s.\n")
+
+
+def process_role(process: Any, kernel_pid: int) -> str:
+    """Name what one of JupyterLab's processes is there for."""
+    command = " ".join(process.cmdline())
+    if process.pid == kernel_pid:
+        return "kernel (after begin_step, pandas, ipywidgets)"
+    return command[:60]
 
 
 def free_port() -> int:
