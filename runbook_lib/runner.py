@@ -19,16 +19,19 @@ import gc
 import json
 import os
 import pickle
+import select
 import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 
 from runbook_lib import errors
 from runbook_lib.garbage import collect_garbage_less_often
-from runbook_lib.warm_up import defer_iri_grammars, prepare_in_process_run, prepare_next_context, warm_botocore_models
+from runbook_lib.warm_up import (
+    defer_iri_grammars, meanwhile_tasks, prepare_in_process_run, prepare_next_context, warm_botocore_models,
+)
 from runbook_lib.parameters import (
     COMMON_PARAMETERS, load_parameters_file, read_parameter_specs, read_schema, require_valid_parameters,
 )
@@ -164,6 +167,7 @@ def forks_safely() -> bool:
 
 def run_notebook_isolated(
     notebook: Path, output: Path, parameters: dict[str, Any], *, knowledge: Any = None,
+    meanwhile: Iterator[Callable[[], None]] | None = None,
 ) -> tuple[StepOutcome, Any]:
     """Run one notebook in-process in a forked copy of this process; return its outcome and what
     the run knows as the notebook left it.
@@ -180,6 +184,10 @@ def run_notebook_isolated(
     copy is this very program); a copy that dies (a crash, ``os._exit``) is a failed step.
     Ctrl-C reaches the copy, which stops its cell with ``KeyboardInterrupt``; this process
     waits for it and writes the summary.
+
+    ``meanwhile``: tasks this process does while the copy runs (``warm_up.meanwhile_tasks``),
+    for the copies after it; taken one at a time, none once the copy has answered, so that the
+    next notebook never waits for them. One that fails is skipped: it only made something ready.
     """
     from runbook_lib import aws
 
@@ -208,6 +216,7 @@ def run_notebook_isolated(
     os.close(writer)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the copy handles Ctrl-C
     try:
+        do_while_waiting(meanwhile, reader)
         with os.fdopen(reader, "rb") as pipe:
             answer = pipe.read()
         _, wait_status = os.waitpid(child, 0)
@@ -220,6 +229,20 @@ def run_notebook_isolated(
         ), knowledge
     told = pickle.loads(answer)  # noqa: S301 - written by this program's own forked copy, just now
     return StepOutcome(**told["outcome"]), told["knowledge"]
+
+
+def do_while_waiting(tasks: Iterator[Callable[[], None]] | None, reader: int) -> None:
+    """Do ``tasks`` one by one until the copy writing to ``reader`` has answered (or died)."""
+    if tasks is None:
+        return
+    while not select.select([reader], [], [], 0)[0]:
+        task = next(tasks, None)
+        if task is None:
+            return
+        try:
+            task()
+        except Exception:  # noqa: BLE001 - a task only prepares; the copies do the work themselves
+            continue
 
 
 def describe_wait_status(wait_status: int) -> str:
@@ -312,13 +335,16 @@ def run_runbook(
     if engine == IN_PROCESS:
         prepare_in_process_run(notebooks)
     knowledge = None  # what the run's notebooks learn, carried from each to the next (in-process)
+    meanwhile = meanwhile_tasks(loaded) if engine == IN_PROCESS else None
     for notebook in notebooks:
         report_file = run_dir / "reports" / f"{notebook.stem}.json"
         parameters = parameters_for(notebook, loaded, apply=apply, summary_file=report_file)
         if engine == IN_PROCESS:
             warm_botocore_models([outcome.report for outcome in outcomes])
             prepare_next_context(knowledge)
-            outcome, knowledge = run_notebook_isolated(notebook, run_dir / notebook.name, parameters, knowledge=knowledge)
+            outcome, knowledge = run_notebook_isolated(
+                notebook, run_dir / notebook.name, parameters, knowledge=knowledge, meanwhile=meanwhile,
+            )
         else:
             outcome = run_notebook(notebook, run_dir / notebook.name, parameters, engine=KERNEL)
         if report_file.exists():

@@ -14,10 +14,11 @@ import ast
 import importlib
 import json
 import importlib.util
+import os
 import sys
 import types
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 RUNBOOK_SERVICES = (
     "sts", "iam", "organizations", "sso-admin", "identitystore", "sso-oidc", "sso",
@@ -173,6 +174,35 @@ def prepare_next_context(knowledge: Any) -> None:
         return
     aws.PREPARED_SANDBOX_CONTEXTS.clear()
     aws.prepare_sandbox_context(*knowledge.sandbox, services=RUNBOOK_SERVICES)
+
+
+def meanwhile_tasks(loaded: dict[str, Any]) -> Iterator[Callable[[], None]]:
+    """Yield, one small task at a time, what this process can make ready while a forked copy
+    runs a notebook, for the copies after it: the sandbox context the run's notebooks will
+    most likely ask for, then the models of the services step 04 may call as the developer's
+    role (its probes, ``least_privilege.CHOSEN_SERVICE_PROBES`` and ``OTHER_SERVICE_PROBES``).
+
+    Done before the next fork, each was work on the run's path: the context 60 ms before the
+    second notebook, the probes' models 80 ms inside step 04. While a copy runs, this process
+    and its core are otherwise idle (the copy and the sandbox take turns on the other). The
+    context is a guess (the sandbox the run found, the region the settings resolve to);
+    ``prepare_next_context`` still makes the right one when the guess was wrong.
+    """
+    from runbook_lib import aws
+    from runbook_lib.sandbox import SANDBOX_URL_VARIABLE
+    from runbook_lib.steps import least_privilege
+    from runbook_lib.target import SANDBOX, resolve_settings
+
+    endpoint = os.environ.get(SANDBOX_URL_VARIABLE, "")
+    if loaded.get("target", SANDBOX) == SANDBOX and endpoint:
+        def prepare_likely_context() -> None:
+            region = resolve_settings(target=SANDBOX, region=str(loaded.get("region") or "")).region
+            aws.prepare_sandbox_context(endpoint, region, services=RUNBOOK_SERVICES)
+
+        yield prepare_likely_context
+    probes = [*least_privilege.CHOSEN_SERVICE_PROBES.values(), *least_privilege.OTHER_SERVICE_PROBES.values()]
+    for service in sorted({probe.service for probe in probes} - set(RUNBOOK_SERVICES)):
+        yield lambda service=service: parse_service_models([service])
 
 
 def parse_service_models(services: tuple[str, ...] | list[str]) -> None:

@@ -57,3 +57,36 @@ def test_the_runner_prepares_where_the_last_notebook_acted_and_once_for_the_run(
 
     prepare_next_context(aws.RunKnowledge(sandbox=(sandbox.url, "eu-west-1")))
     assert list(aws.PREPARED_SANDBOX_CONTEXTS) == [(sandbox.url, "eu-west-1")]
+
+
+def test_while_the_first_notebook_runs_the_run_readies_the_likely_context_and_the_role_probes_models(sandbox, monkeypatch):
+    import boto3
+    import botocore.loaders
+
+    from runbook_lib.sandbox import SANDBOX_URL_VARIABLE
+    from runbook_lib.warm_up import meanwhile_tasks
+
+    monkeypatch.setenv(SANDBOX_URL_VARIABLE, sandbox.url)
+    tasks = meanwhile_tasks({"target": "sandbox"})
+    next(tasks)()  # the context first: the second notebook asks for it
+    prepared = aws.PREPARED_SANDBOX_CONTEXTS[(sandbox.url, REGION)]
+    assert not prepared.recorder.calls
+    prepare_next_context(aws.RunKnowledge(sandbox=(sandbox.url, REGION)))  # the first notebook acted there
+    assert aws.PREPARED_SANDBOX_CONTEXTS[(sandbox.url, REGION)] is prepared, "the guess was right: not made again"
+
+    for task in tasks:
+        task()
+    read: list[str] = []
+    load_file = botocore.loaders.JSONFileLoader.load_file
+
+    def reading(self, path):  # a file that is there, read and parsed (a missing "extras" file is None)
+        found = load_file(self, path)
+        if found is not None:
+            read.append(str(path))
+        return found
+
+    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", reading)
+    session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=REGION)
+    for service in ("s3", "lambda", "dynamodb", "apigateway", "logs", "ec2"):  # 04's probes as the role
+        session.client(service, endpoint_url=sandbox.url)
+    assert read == [], "the probes' models were parsed already, while the first notebook ran"

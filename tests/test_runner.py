@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Callable
 
 import boto3
 import pytest
@@ -646,3 +647,40 @@ def test_the_warm_up_is_done_once_for_the_same_notebooks_and_again_for_others(tm
     assert parsed == [warm_up.RUNBOOK_SERVICES]
     warm_up.prepare_in_process_run(runner.find_notebooks(others))
     assert len(parsed) == 2
+
+
+def test_while_a_copy_runs_its_parent_does_small_tasks_until_the_copy_answers():
+    done: list[str] = []
+
+    def task(name: str, *, then: Callable[[], None] | None = None) -> Callable[[], None]:
+        def run() -> None:
+            done.append(name)
+            if then is not None:
+                then()
+        return run
+
+    def fails() -> None:
+        done.append("fails")
+        raise RuntimeError("only a preparation")
+
+    reader, writer = os.pipe()
+    try:
+        tasks = iter([task("first"), fails, task("answer", then=lambda: os.write(writer, b"x")), task("never")])
+        runner.do_while_waiting(tasks, reader)
+        assert done == ["first", "fails", "answer"], "a failed task is skipped; none is taken once the copy answered"
+        assert next(tasks) is not None, "the task not taken is left for the next notebook's copy"
+
+        done.clear()
+        runner.do_while_waiting(iter([task("late")]), reader)  # the copy has answered already
+        assert done == []
+    finally:
+        os.close(reader)
+        os.close(writer)
+
+    reader, writer = os.pipe()
+    try:
+        runner.do_while_waiting(iter([task("a"), task("b")]), reader)
+        assert done == ["a", "b"], "with no answer yet, every task is done"
+    finally:
+        os.close(reader)
+        os.close(writer)
