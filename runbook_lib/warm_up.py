@@ -178,30 +178,38 @@ def prepare_next_context(knowledge: Any) -> None:
 
 def meanwhile_tasks(loaded: dict[str, Any]) -> Iterator[Callable[[], None]]:
     """Yield, one small task at a time, what this process can make ready while a forked copy
-    runs a notebook, for the copies after it: the sandbox context the run's notebooks will
-    most likely ask for, then the models of the services step 04 may call as the developer's
-    role (its probes, ``least_privilege.CHOSEN_SERVICE_PROBES`` and ``OTHER_SERVICE_PROBES``).
+    runs a notebook, for the copies after it, on a sandbox run: the sandbox context the run's
+    notebooks will most likely ask for, then the models of the services step 04 will call as
+    the developer's role (its sandbox-only probes for the services chosen: the parameters', else
+    the sandbox example's).
 
     Done before the next fork, each was work on the run's path: the context 60 ms before the
     second notebook, the probes' models 80 ms inside step 04. While a copy runs, this process
-    and its core are otherwise idle (the copy and the sandbox take turns on the other). The
-    context is a guess (the sandbox the run found, the region the settings resolve to);
-    ``prepare_next_context`` still makes the right one when the guess was wrong.
+    and its core are otherwise idle (the copy and the sandbox take turns on the other). Both
+    are guesses; a wrong one costs only its cpu: ``prepare_next_context`` still makes the
+    context the last notebook used, and a copy parses a model nobody parsed for it.
     """
-    from runbook_lib import aws
+    from runbook_lib import aws, catalogue, forms
+    from runbook_lib.errors import RunbookError
     from runbook_lib.sandbox import SANDBOX_URL_VARIABLE
-    from runbook_lib.steps import least_privilege
+    from runbook_lib.steps.developer_user import sandbox_call_probes
     from runbook_lib.target import SANDBOX, resolve_settings
 
     endpoint = os.environ.get(SANDBOX_URL_VARIABLE, "")
-    if loaded.get("target", SANDBOX) == SANDBOX and endpoint:
-        def prepare_likely_context() -> None:
-            region = resolve_settings(target=SANDBOX, region=str(loaded.get("region") or "")).region
-            aws.prepare_sandbox_context(endpoint, region, services=RUNBOOK_SERVICES)
+    if loaded.get("target", SANDBOX) != SANDBOX or not endpoint:
+        return
 
-        yield prepare_likely_context
-    probes = [*least_privilege.CHOSEN_SERVICE_PROBES.values(), *least_privilege.OTHER_SERVICE_PROBES.values()]
-    for service in sorted({probe.service for probe in probes} - set(RUNBOOK_SERVICES)):
+    def prepare_likely_context() -> None:
+        region = resolve_settings(target=SANDBOX, region=str(loaded.get("region") or "")).region
+        aws.prepare_sandbox_context(endpoint, region, services=RUNBOOK_SERVICES)
+
+    yield prepare_likely_context
+    try:
+        chosen = catalogue.validate_services(loaded.get("services") or forms.SANDBOX_EXAMPLES["services"])
+    except RunbookError:  # 04 will refuse them, naming the field; nothing to ready
+        return
+    must_succeed, must_be_denied = sandbox_call_probes(chosen)
+    for service in sorted({probe.service for probe in must_succeed + must_be_denied} - set(RUNBOOK_SERVICES)):
         yield lambda service=service: parse_service_models([service])
 
 

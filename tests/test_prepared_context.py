@@ -87,6 +87,8 @@ def test_while_the_first_notebook_runs_the_run_readies_the_likely_context_and_th
 
     monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", reading)
     session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name=REGION)
-    for service in ("s3", "lambda", "dynamodb", "apigateway", "logs", "ec2"):  # 04's probes as the role
+    for service in ("s3", "lambda", "logs", "dynamodb", "apigateway"):  # 04's probes as the role, the example's services
         session.client(service, endpoint_url=sandbox.url)
     assert read == [], "the probes' models were parsed already, while the first notebook ran"
+    assert list(meanwhile_tasks({"target": "profile"})) == [], "no sandbox: no context to guess, no role to probe"
+    assert len(list(meanwhile_tasks({"target": "sandbox", "services": ["nope"]}))) == 1, "04 will refuse them: the context only"
