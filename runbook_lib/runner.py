@@ -236,8 +236,9 @@ def do_while_waiting(tasks: Iterator[Callable[[], None]] | None, reader: int) ->
     if tasks is None:
         return
     while not select.select([reader], [], [], 0)[0]:
-        task = next(tasks, None)
-        if task is None:
+        try:
+            task = next(tasks)
+        except Exception:  # noqa: BLE001 - no task left, or none to be had: the copies do the work themselves
             return
         try:
             task()

@@ -2,7 +2,8 @@
 IPython and the notebooks' modules imported, botocore's data files and the runbook's service
 models parsed and shared between sessions, botocore's built-in handlers registered once for
 every session, the known regions listed, the notebook schema's validator compiled, the IRI
-grammars nobody uses left unbuilt.
+grammars nobody uses left unbuilt; and what it readies for the later copies while one runs
+(``meanwhile_tasks``).
 
 Apart from ``runner`` (which notebooks run, how, and the summary) because none of it changes
 what a run does, only what each forked copy finds already done.

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import boto3
 import pytest
@@ -677,10 +677,18 @@ def test_while_a_copy_runs_its_parent_does_small_tasks_until_the_copy_answers():
         os.close(reader)
         os.close(writer)
 
+    def tasks_then_a_failure() -> Iterator[Callable[[], None]]:
+        yield task("a")
+        yield task("b")
+        raise RuntimeError("working out the next task failed")
+
     reader, writer = os.pipe()
     try:
         runner.do_while_waiting(iter([task("a"), task("b")]), reader)
         assert done == ["a", "b"], "with no answer yet, every task is done"
+        done.clear()
+        runner.do_while_waiting(tasks_then_a_failure(), reader)  # ends there, the run goes on
+        assert done == ["a", "b"]
     finally:
         os.close(reader)
         os.close(writer)
