@@ -76,6 +76,8 @@ execute request's "busy" (every code cell with an execution count, which Run All
 first removes, already says the last one has started)."""
 POLL_SECONDS = 0.1
 """How often the notebook's state is read while waiting."""
+SESSIONS_AGREE_SECONDS = 5.0
+"""How long the page may take to see the sessions the server has, after the test shut some down."""
 PAGE_TEXT_LIMIT = 15_000
 ARTIFACTS_VARIABLE = "BROWSER_ARTIFACTS"
 """When set, a folder: each test's screenshots go under it (one folder per test) for CI to keep."""
@@ -718,8 +720,14 @@ def close_documents(page: Page, server: JupyterServer, keep: dict[str, Any] | No
     session); fail if a tab, a dialog or another session is left."""
     page.evaluate(CLOSE_DOCUMENTS_JS)
     server.delete_sessions_and_kernels(keep)
-    left = page.evaluate(LEFT_OPEN_JS)
     kept = [keep["path"]] if keep is not None else []
+    # The page's list of sessions may come from a poll it sent before the server shut them down
+    # (seen once on CI): it is asked again until it agrees, for a few seconds at most.
+    deadline = time.monotonic() + SESSIONS_AGREE_SECONDS
+    left = page.evaluate(LEFT_OPEN_JS)
+    while not left["open"] and left["sessions"] != kept and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        left = page.evaluate(LEFT_OPEN_JS)
     if left["open"] or left["sessions"] != kept:
         pytest.fail(f"After closing every document, the page still shows {left['open']} document(s), "
                     f"notebook(s) or dialog(s), and knows the sessions {left['sessions']} (expected {kept}).")
