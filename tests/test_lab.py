@@ -121,4 +121,4 @@ def test_a_lab_kernel_exits_without_scanning_what_it_holds(tmp_path, with_profil
         assert threshold == GC_THRESHOLD, "a lab kernel collects garbage as a headless run's processes do"
         assert not marker.exists(), "the lab's kernel scanned its heap as it exited"
     else:
-        assert threshold == 700 and marker.read_text() == "collected at exit"
+        assert threshold != GC_THRESHOLD and marker.read_text() == "collected at exit"  # Python's own threshold
